@@ -24,7 +24,9 @@ export type ErrorCode =
   | 'CANCELED'
   | 'INFERENCE_FAILED'
   | 'DEPENDENCY_UNAVAILABLE'
-  | 'INTERNAL';
+  | 'INTERNAL'
+  // Deployment (refuse to start)
+  | 'CONFIG_INVALID';
 
 export interface AppErrorOptions extends ErrorOptions {
   /** Structured detail for logs and API bodies (field names, expected and received values). */
@@ -142,4 +144,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) return `an array of length ${value.length}`;
   return `a value of type ${typeof value}`;
+}
+
+/**
+ * The process configuration (environment variables) is missing or invalid. Thrown once at start-up
+ * with every problem listed in the message and in `details.issues`; never retried.
+ */
+export class ConfigError extends AppError {
+  readonly code = 'CONFIG_INVALID' as const;
+  readonly retryable = false;
 }

@@ -1,0 +1,221 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+import { LANES, type Lane } from '../jobs/job-record.ts';
+import { ENV } from './env-names.ts';
+import { choiceListVar, choiceVar, integerVar, stringVar, urlVar } from './env-vars.ts';
+
+export type Mode = 'local' | 'aws';
+
+export interface LocalStorageConfig {
+  readonly mode: 'local';
+  readonly dataDir: string;
+}
+
+export interface AwsStorageConfig {
+  readonly mode: 'aws';
+  readonly bucket: string;
+  readonly queueUrls: Readonly<Record<Lane, string>>;
+  readonly eventsQueueUrl: string;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+}
+
+/** The whole configuration of a VIBE process (API, worker, local server), frozen. */
+export interface AppConfig {
+  readonly mode: Mode;
+  readonly storage: LocalStorageConfig | AwsStorageConfig;
+  readonly worker: {
+    readonly lanes: readonly Lane[];
+    readonly leaseSeconds: number;
+    readonly maxAttempts: number;
+    readonly maxReceiveCount: number;
+    readonly shutdownGraceSeconds: number;
+    readonly bundleDir: string | undefined;
+    readonly executionProvider: 'cpu' | 'cuda';
+  };
+  readonly api: {
+    readonly host: string;
+    readonly port: number;
+    readonly publicBaseUrl: string;
+    readonly urlSigningSecret: string | undefined;
+    readonly signedUrlTtlSeconds: number;
+    readonly maxUploadBytes: number;
+  };
+  readonly webhooks: {
+    readonly secret: string | undefined;
+    readonly secretArn: string | undefined;
+  };
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+const common = z.object({
+  [ENV.mode]: choiceVar(ENV.mode, ['local', 'aws'] as const, { default: 'local' }),
+  [ENV.lanes]: choiceListVar(ENV.lanes, LANES, { default: LANES }),
+  [ENV.leaseSeconds]: integerVar(ENV.leaseSeconds, { min: 2, max: 43_200 }, { default: 60 }),
+  [ENV.maxAttempts]: integerVar(ENV.maxAttempts, { min: 1, max: 100 }, { default: 3 }),
+  [ENV.maxReceiveCount]: integerVar(ENV.maxReceiveCount, { min: 2, max: 1000 }, { default: 5 }),
+  [ENV.shutdownGraceSeconds]: integerVar(
+    ENV.shutdownGraceSeconds,
+    { min: 0, max: 3_600 },
+    { default: 110 },
+  ),
+  [ENV.bundleDir]: stringVar(
+    ENV.bundleDir,
+    { expected: 'a folder path', test: () => true },
+    'optional',
+  ),
+  [ENV.executionProvider]: choiceVar(ENV.executionProvider, ['cpu', 'cuda'] as const, {
+    default: 'cpu',
+  }),
+  [ENV.host]: stringVar(
+    ENV.host,
+    { expected: 'a host name or IP address', test: (v) => /^[A-Za-z0-9.:-]+$/.test(v) },
+    { default: '127.0.0.1' },
+  ),
+  [ENV.port]: integerVar(ENV.port, { min: 1, max: 65_535 }, { default: 8787 }),
+  [ENV.publicBaseUrl]: urlVar(ENV.publicBaseUrl, ['http', 'https'], 'optional'),
+  [ENV.signedUrlTtlSeconds]: integerVar(
+    ENV.signedUrlTtlSeconds,
+    { min: 60, max: 604_800 },
+    { default: 900 },
+  ),
+  [ENV.maxUploadBytes]: integerVar(
+    ENV.maxUploadBytes,
+    { min: 1024, max: 5 * 1024 ** 3 },
+    { default: 20 * 1024 ** 2 },
+  ),
+  [ENV.logLevel]: choiceVar(ENV.logLevel, ['debug', 'info', 'warn', 'error'] as const, {
+    default: 'info',
+  }),
+});
+
+const local = z.object({
+  [ENV.dataDir]: stringVar(
+    ENV.dataDir,
+    { expected: 'a folder path', test: () => true },
+    {
+      default: '.vibe-data',
+    },
+  ),
+  [ENV.urlSigningSecret]: stringVar(
+    ENV.urlSigningSecret,
+    { expected: 'a secret of at least 32 characters', test: (v) => v.length >= 32 },
+    'optional',
+  ),
+  [ENV.webhookSecret]: stringVar(
+    ENV.webhookSecret,
+    { expected: 'a "whsec_" secret', test: (v) => /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v) },
+    'optional',
+  ),
+});
+
+const sqsUrl = (name: string) => urlVar(name, ['https', 'http'], 'required');
+
+const aws = z.object({
+  [ENV.bucket]: stringVar(
+    ENV.bucket,
+    { expected: 'an S3 bucket name', test: (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) },
+    'required',
+  ),
+  [ENV.interactiveQueueUrl]: sqsUrl(ENV.interactiveQueueUrl),
+  [ENV.batchQueueUrl]: sqsUrl(ENV.batchQueueUrl),
+  [ENV.eventsQueueUrl]: sqsUrl(ENV.eventsQueueUrl),
+  [ENV.awsRegion]: stringVar(
+    ENV.awsRegion,
+    { expected: 'an AWS region such as us-east-1', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) },
+    'optional',
+  ),
+  [ENV.awsEndpointUrl]: urlVar(ENV.awsEndpointUrl, ['http', 'https'], 'optional'),
+  [ENV.webhookSecretArn]: stringVar(
+    ENV.webhookSecretArn,
+    { expected: 'a Secrets Manager ARN', test: (v) => v.startsWith('arn:aws') },
+    'optional',
+  ),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Parses the environment once into a frozen AppConfig. Every missing or invalid variable is
+ * reported together in one ConfigError (message and `details.issues`), including the cross-field
+ * rule maxAttempts < maxReceiveCount (a job must be marked failed before SQS dead-letters it).
+ * Variables of the other mode are ignored.
+ */
+export function parseConfig(env: Env): AppConfig {
+  const issues: string[] = [];
+  const collect = <T>(result: z.ZodSafeParseResult<T>): T | undefined => {
+    if (result.success) return result.data;
+    issues.push(...result.error.issues.map((issue) => issue.message));
+    return undefined;
+  };
+
+  const base = collect(common.safeParse(env));
+  const mode = choiceVar(ENV.mode, ['local', 'aws'] as const, { default: 'local' }).safeParse(
+    env[ENV.mode],
+  );
+  const localPart = mode.data === 'local' ? collect(local.safeParse(env)) : undefined;
+  const awsPart = mode.data === 'aws' ? collect(aws.safeParse(env)) : undefined;
+  if (base !== undefined && base[ENV.maxAttempts] >= base[ENV.maxReceiveCount]) {
+    issues.push(
+      `Expected ${ENV.maxAttempts} (${base[ENV.maxAttempts]}) to be below ${ENV.maxReceiveCount} (${base[ENV.maxReceiveCount]}), so that a job is marked failed before its message reaches the dead-letter queue`,
+    );
+  }
+  if (base === undefined || issues.length > 0 || (localPart ?? awsPart) === undefined) {
+    throw new ConfigError(
+      `Invalid configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
+      { details: { issues } },
+    );
+  }
+
+  const storage: LocalStorageConfig | AwsStorageConfig =
+    awsPart !== undefined
+      ? {
+          mode: 'aws',
+          bucket: awsPart[ENV.bucket],
+          queueUrls: {
+            interactive: awsPart[ENV.interactiveQueueUrl],
+            batch: awsPart[ENV.batchQueueUrl],
+          },
+          eventsQueueUrl: awsPart[ENV.eventsQueueUrl],
+          region: awsPart[ENV.awsRegion],
+          endpoint: awsPart[ENV.awsEndpointUrl],
+        }
+      : { mode: 'local', dataDir: localPart?.[ENV.dataDir] ?? '.vibe-data' };
+  const host = base[ENV.host];
+  const port = base[ENV.port];
+  return deepFreeze({
+    mode: base[ENV.mode],
+    storage,
+    worker: {
+      lanes: base[ENV.lanes],
+      leaseSeconds: base[ENV.leaseSeconds],
+      maxAttempts: base[ENV.maxAttempts],
+      maxReceiveCount: base[ENV.maxReceiveCount],
+      shutdownGraceSeconds: base[ENV.shutdownGraceSeconds],
+      bundleDir: base[ENV.bundleDir],
+      executionProvider: base[ENV.executionProvider],
+    },
+    api: {
+      host,
+      port,
+      publicBaseUrl:
+        base[ENV.publicBaseUrl] ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+      urlSigningSecret: localPart?.[ENV.urlSigningSecret],
+      signedUrlTtlSeconds: base[ENV.signedUrlTtlSeconds],
+      maxUploadBytes: base[ENV.maxUploadBytes],
+    },
+    webhooks: {
+      secret: localPart?.[ENV.webhookSecret],
+      secretArn: awsPart?.[ENV.webhookSecretArn],
+    },
+    logLevel: base[ENV.logLevel],
+  });
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}
