@@ -58,7 +58,9 @@ export function checkNumber(field: NumericField, value: unknown): number {
     throw new ValidationError(
       'INVALID_ARGUMENT',
       `Expected "${field}" to be ${kind} from ${min} to ${max} but received ${describeValue(value)}`,
-      { details: { field, expected: `${kind} in [${min}, ${max}]`, received: describeValue(value) } },
+      {
+        details: { field, expected: `${kind} in [${min}, ${max}]`, received: describeValue(value) },
+      },
     );
   }
   return value;
@@ -92,7 +94,8 @@ export function validateEditParameters(input: EditParameters): EditParameters {
     out.imageGuidanceScale = checkNumber('imageGuidanceScale', input.imageGuidanceScale);
   }
   if (input.seed !== undefined) out.seed = checkNumber('seed', input.seed);
-  if (input.sizeMode !== undefined) out.sizeMode = checkChoice('sizeMode', SIZE_MODES, input.sizeMode);
+  if (input.sizeMode !== undefined)
+    out.sizeMode = checkChoice('sizeMode', SIZE_MODES, input.sizeMode);
   if (input.output !== undefined) {
     const format = checkChoice('output.format', OUTPUT_FORMATS, input.output.format);
     out.output =

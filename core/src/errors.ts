@@ -26,7 +26,15 @@ export type ErrorCode =
   | 'DEPENDENCY_UNAVAILABLE'
   | 'INTERNAL'
   // Deployment (refuse to start)
-  | 'CONFIG_INVALID';
+  | 'CONFIG_INVALID'
+  // HTTP API (functions/): refusals of a request as a whole, see RequestError
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'METHOD_NOT_ALLOWED'
+  | 'UPLOAD_NOT_FOUND'
+  | 'UPLOAD_EXPIRED'
+  | 'IMAGE_FETCH_FAILED'
+  | 'ACCESS_DENIED';
 
 export interface AppErrorOptions extends ErrorOptions {
   /** Structured detail for logs and API bodies (field names, expected and received values). */
@@ -153,4 +161,29 @@ export function describeValue(value: unknown): string {
 export class ConfigError extends AppError {
   readonly code = 'CONFIG_INVALID' as const;
   readonly retryable = false;
+}
+
+/**
+ * A request refused by the HTTP API before or while its content is validated: a body over the
+ * limit, a media type it does not take, a method a route does not allow, an upload id that was
+ * never used or has expired, an image URL that could not be fetched, a signed local blob URL that
+ * does not verify. Never retried as is (the caller must change the request). The HTTP status of
+ * each code is in functions/src/api/http-errors.ts.
+ */
+export class RequestError extends AppError {
+  readonly retryable = false;
+  readonly code: Extract<
+    ErrorCode,
+    | 'PAYLOAD_TOO_LARGE'
+    | 'UNSUPPORTED_MEDIA_TYPE'
+    | 'METHOD_NOT_ALLOWED'
+    | 'UPLOAD_NOT_FOUND'
+    | 'UPLOAD_EXPIRED'
+    | 'IMAGE_FETCH_FAILED'
+    | 'ACCESS_DENIED'
+  >;
+  constructor(code: RequestError['code'], message: string, options?: AppErrorOptions) {
+    super(message, options);
+    this.code = code;
+  }
 }
