@@ -14,7 +14,10 @@ import { SAMPLE_PHOTO } from '../pipeline/pipeline-fixtures.ts';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
-function vibe(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function vibe(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/src/cli/main.ts', ...args], {
       cwd: ROOT,
@@ -48,7 +51,19 @@ describe('vibe edit', () => {
 
   it('edits an image with a progress bar, timings and the tiny-bundle warning', async () => {
     const target = join(out, 'winter.jpg');
-    const run = await vibe(['edit', SAMPLE_PHOTO, 'make it winter', '-o', target, '--model', bundle, '--steps', '5', '--seed', '3']);
+    const run = await vibe([
+      'edit',
+      SAMPLE_PHOTO,
+      'make it winter',
+      '-o',
+      target,
+      '--model',
+      bundle,
+      '--steps',
+      '5',
+      '--seed',
+      '3',
+    ]);
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('TINY TEST BUNDLE');
     expect(run.stderr).toContain('NOT a real edit');
@@ -60,7 +75,9 @@ describe('vibe edit', () => {
 
   it('takes the bundle from VIBE_MODEL_DIR', async () => {
     const target = join(out, 'env.png');
-    const run = await vibe(['edit', SAMPLE_PHOTO, 'make it winter', '-o', target, '--steps', '1'], { VIBE_MODEL_DIR: bundle });
+    const run = await vibe(['edit', SAMPLE_PHOTO, 'make it winter', '-o', target, '--steps', '1'], {
+      VIBE_MODEL_DIR: bundle,
+    });
     expect(run.code, run.stderr).toBe(0);
     expect((await sharp(target).metadata()).format).toBe('png');
   });
@@ -74,12 +91,24 @@ describe('vibe edit', () => {
   });
 
   it.each([
-    [['--steps', '500'], 'INVALID_ARGUMENT: Expected "steps" to be an integer from 1 to 100 but received 500'],
+    [
+      ['--steps', '500'],
+      'INVALID_ARGUMENT: Expected "steps" to be an integer from 1 to 100 but received 500',
+    ],
     [['--guidance', 'lots'], 'INVALID_ARGUMENT: Expected a number for --guidanceScale'],
     [['--size-mode', 'zoom'], 'Expected "size-mode" to be one of aligned, parity'],
   ])('refuses %j before loading the model, leaving no file', async (extra, message) => {
     const target = join(out, 'refused.png');
-    const run = await vibe(['edit', SAMPLE_PHOTO, 'make it winter', '-o', target, '--model', bundle, ...extra]);
+    const run = await vibe([
+      'edit',
+      SAMPLE_PHOTO,
+      'make it winter',
+      '-o',
+      target,
+      '--model',
+      bundle,
+      ...extra,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.stderr).not.toContain('ready in');
@@ -89,17 +118,41 @@ describe('vibe edit', () => {
   it('refuses a corrupt image and an empty instruction with stable codes and no output file', async () => {
     const corrupt = join(out, 'corrupt.jpg');
     await writeFile(corrupt, 'this is not an image');
-    const bad = await vibe(['edit', corrupt, 'make it winter', '-o', join(out, 'bad.png'), '--model', bundle]);
+    const bad = await vibe([
+      'edit',
+      corrupt,
+      'make it winter',
+      '-o',
+      join(out, 'bad.png'),
+      '--model',
+      bundle,
+    ]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error UNSUPPORTED_IMAGE_FORMAT');
-    const empty = await vibe(['edit', SAMPLE_PHOTO, '  ', '-o', join(out, 'bad.png'), '--model', bundle]);
+    const empty = await vibe([
+      'edit',
+      SAMPLE_PHOTO,
+      '  ',
+      '-o',
+      join(out, 'bad.png'),
+      '--model',
+      bundle,
+    ]);
     expect(empty.code).toBe(2);
     expect(empty.stderr).toContain('error INVALID_INSTRUCTION');
     expect((await readdir(out)).filter((f) => f.includes('bad'))).toEqual([]);
   });
 
   it('refuses an output name whose format it cannot tell', async () => {
-    const run = await vibe(['edit', SAMPLE_PHOTO, 'make it winter', '-o', join(out, 'x.gif'), '--model', bundle]);
+    const run = await vibe([
+      'edit',
+      SAMPLE_PHOTO,
+      'make it winter',
+      '-o',
+      join(out, 'x.gif'),
+      '--model',
+      bundle,
+    ]);
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('.png, .jpg, .jpeg or .webp');
   });

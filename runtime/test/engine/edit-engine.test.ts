@@ -7,7 +7,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BundleError, CanceledError, ExecutionProviderError, InferenceError } from '#core/errors.ts';
+import {
+  BundleError,
+  CanceledError,
+  ExecutionProviderError,
+  InferenceError,
+} from '#core/errors.ts';
 import { EditEngine } from '#runtime/engine/edit-engine.ts';
 import { ensureTinyBundle } from '#test/fixtures/tiny-bundle/tiny-bundle-cache.ts';
 import { readSamplePhoto } from '../pipeline/pipeline-fixtures.ts';
@@ -50,8 +55,14 @@ describe('EditEngine', () => {
   });
 
   it('revives errors from the thread with their class and stable code', async () => {
-    const failure = engine.edit({ image: new Uint8Array([1, 2, 3]), instruction: 'make it winter' });
-    await expect(failure).rejects.toMatchObject({ code: 'UNSUPPORTED_IMAGE_FORMAT', retryable: false });
+    const failure = engine.edit({
+      image: new Uint8Array([1, 2, 3]),
+      instruction: 'make it winter',
+    });
+    await expect(failure).rejects.toMatchObject({
+      code: 'UNSUPPORTED_IMAGE_FORMAT',
+      retryable: false,
+    });
     await expect(engine.edit({ image: photo, instruction: '' })).rejects.toMatchObject({
       name: 'ValidationError',
       code: 'INVALID_INSTRUCTION',
@@ -74,7 +85,9 @@ describe('EditEngine', () => {
     await expect(run).rejects.toBeInstanceOf(CanceledError);
     expect(steps.length).toBeLessThan(50);
     // The thread is still healthy after a cancel.
-    await expect(engine.edit({ image: photo, instruction: 'again', steps: 1 })).resolves.toMatchObject({
+    await expect(
+      engine.edit({ image: photo, instruction: 'again', steps: 1 }),
+    ).resolves.toMatchObject({
       steps: 1,
     });
   });
@@ -95,7 +108,9 @@ describe('EditEngine', () => {
     expect(error).toBeInstanceOf(InferenceError);
     expect(error).toMatchObject({ retryable: true });
     expect(engine.restarts).toBe(1);
-    await expect(engine.edit({ image: photo, instruction: 'after the crash', steps: 2 })).resolves.toMatchObject({
+    await expect(
+      engine.edit({ image: photo, instruction: 'after the crash', steps: 2 }),
+    ).resolves.toMatchObject({
       steps: 2,
     });
   });
@@ -111,7 +126,10 @@ describe('EditEngine start-up refusals', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(BundleError);
-      expect(error).toMatchObject({ code: 'BUNDLE_MISSING', message: expect.stringContaining('tiny-bundle') });
+      expect(error).toMatchObject({
+        code: 'BUNDLE_MISSING',
+        message: expect.stringContaining('tiny-bundle'),
+      });
     } finally {
       await engine.close();
       await rm(dir, { recursive: true, force: true });
@@ -129,7 +147,9 @@ describe('EditEngine start-up refusals', () => {
         (e: unknown) => e,
       );
       expect(error).toBeInstanceOf(ExecutionProviderError);
-      expect((error as Error).message).toMatch(/libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12.*cuDNN 9/s);
+      expect((error as Error).message).toMatch(
+        /libonnxruntime_providers_cuda\.so.*ONNXRUNTIME_NODE_INSTALL=cuda12.*cuDNN 9/s,
+      );
     } finally {
       await engine.close();
     }
