@@ -1,0 +1,470 @@
+import { readFileSync } from 'node:fs';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  CONTAINER_HEALTH_CHECK,
+  CONTAINER_MODEL_CACHE_DIR,
+} from '../lib/constructs/gpu-worker-service.ts';
+import { createEditServiceApp } from '../lib/edit-service-app.ts';
+import { ENV_NAMES } from '../lib/env-names.ts';
+import { WORKER_UID } from '../lib/host-user-data.ts';
+import { resolveSettings } from '../lib/service-settings.ts';
+import { buildTestApp, FIXTURE_HANDLER, PROJECT_ROOT } from './helpers/test-app.ts';
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+const settings = resolveSettings();
+let template: Template;
+let resources: Record<string, Resource>;
+
+function ofType(type: string): [string, Resource][] {
+  return Object.entries(resources).filter(([, r]) => r.Type === type);
+}
+
+function only<T>(items: readonly T[]): T {
+  expect(items).toHaveLength(1);
+  return items[0] as T;
+}
+
+/** The IAM statements attached to the role whose logical id starts with `rolePrefix`. */
+function statementsOf(rolePrefix: string): Statement[] {
+  const roleIds = Object.keys(resources).filter(
+    (id) => resources[id]?.Type === 'AWS::IAM::Role' && id.startsWith(rolePrefix),
+  );
+  const roleId = only(roleIds);
+  return ofType('AWS::IAM::Policy')
+    .filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(`"${roleId}"`))
+    .flatMap(([, p]) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+function actionsOf(rolePrefix: string): string[] {
+  return [...new Set(statementsOf(rolePrefix).flatMap((s) => [s.Action].flat()))].sort();
+}
+
+function workerContainer(lane: 'Interactive' | 'Batch') {
+  const [, task] = only(
+    ofType('AWS::ECS::TaskDefinition').filter(([id]) => id.startsWith(`${lane}Workers`)),
+  );
+  const containers = task.Properties.ContainerDefinitions as Record<string, unknown>[];
+  const container = only(containers);
+  const environment = Object.fromEntries(
+    (container.Environment as { Name: string; Value: unknown }[]).map((e) => [e.Name, e.Value]),
+  );
+  return { task, container, environment };
+}
+
+function queueProps(prefix: string): Record<string, unknown> {
+  return only(
+    ofType('AWS::SQS::Queue').filter(([id]) => id.startsWith(prefix) && !id.includes('DeadLetter')),
+  )[1].Properties;
+}
+
+beforeAll(() => {
+  template = buildTestApp().template();
+  resources = template.toJSON().Resources as Record<string, Resource>;
+});
+
+describe('EditServiceStack queues', () => {
+  it('gives every queue a dead-letter queue and every dead-letter queue an alarm', () => {
+    const queues = ofType('AWS::SQS::Queue');
+    const sources = queues.filter(([, q]) => q.Properties.RedrivePolicy !== undefined);
+    const deadLetters = queues.filter(([, q]) => q.Properties.RedrivePolicy === undefined);
+    expect(sources.map(([id]) => id.replace(/Queue[0-9A-F]{8}$/, ''))).toEqual([
+      'Interactive',
+      'Batch',
+      'WebhooksEvents',
+    ]);
+    expect(deadLetters).toHaveLength(3);
+
+    const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => JSON.stringify(a.Properties));
+    for (const [deadLetterId] of deadLetters) {
+      const target = sources.find(([, q]) =>
+        JSON.stringify(q.Properties.RedrivePolicy).includes(`"${deadLetterId}"`),
+      );
+      expect(target, `${deadLetterId} is the dead-letter queue of some queue`).toBeDefined();
+      const watching = alarms.filter(
+        (a) =>
+          a.includes('ApproximateNumberOfMessagesVisible') &&
+          a.includes(`"${deadLetterId}","QueueName"`),
+      );
+      expect(watching, `alarm on ${deadLetterId}`).toHaveLength(1);
+    }
+  });
+
+  it('sets each lane queue from the lane plan: visibility = lease, receive count above the retry limit', () => {
+    for (const [prefix, plan] of [
+      ['InteractiveQueue', settings.plans.interactive],
+      ['BatchQueue', settings.plans.batch],
+    ] as const) {
+      const queue = queueProps(prefix);
+      expect(queue.VisibilityTimeout).toBe(plan.worker.leaseSeconds);
+      expect(queue.ReceiveMessageWaitTimeSeconds).toBe(20);
+      expect(queue.RedrivePolicy).toMatchObject({ maxReceiveCount: plan.queue.maxReceiveCount });
+      expect(queue.SqsManagedSseEnabled).toBe(true);
+    }
+  });
+
+  it('gives the worker the same lease, heartbeat, attempts and drain as its queue and task', () => {
+    for (const [lane, prefix] of [
+      ['Interactive', 'InteractiveQueue'],
+      ['Batch', 'BatchQueue'],
+    ] as const) {
+      const queue = queueProps(prefix);
+      const { container, environment } = workerContainer(lane);
+      const lease = Number(environment[ENV_NAMES.leaseSeconds]);
+      const maxReceiveCount = (queue.RedrivePolicy as { maxReceiveCount: number }).maxReceiveCount;
+
+      expect(lease).toBe(queue.VisibilityTimeout);
+      expect(Number(environment[ENV_NAMES.heartbeatSeconds])).toBe(Math.floor(lease / 2));
+      expect(Number(environment[ENV_NAMES.maxAttempts])).toBeLessThan(maxReceiveCount);
+      expect(container.StopTimeout).toBeGreaterThanOrEqual(
+        Number(environment[ENV_NAMES.drainSeconds]) + 5,
+      );
+    }
+  });
+
+  it('routes failed webhook deliveries back one by one (partial batch responses)', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: settings.events.batchSize,
+    });
+    expect(queueProps('WebhooksEvents').VisibilityTimeout).toBe(
+      settings.events.visibilityTimeoutSeconds,
+    );
+  });
+});
+
+describe('EditServiceStack bucket', () => {
+  it('blocks public access, encrypts, and denies requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+        ],
+      },
+      LoggingConfiguration: Match.objectLike({ LogFilePrefix: 'images/' }),
+    });
+    for (const [, policy] of ofType('AWS::S3::BucketPolicy')) {
+      expect(policy.Properties.PolicyDocument).toMatchObject({
+        Statement: expect.arrayContaining([
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      });
+    }
+    expect(ofType('AWS::S3::BucketPolicy')).toHaveLength(2);
+  });
+
+  it('expires each prefix after its configured days and allows presigned browser uploads', () => {
+    const storage = settings.storage;
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ Prefix: 'inputs/', ExpirationInDays: storage.inputsExpireDays }),
+          Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: storage.uploadsExpireDays }),
+          Match.objectLike({ Prefix: 'outputs/', ExpirationInDays: storage.outputsExpireDays }),
+          Match.objectLike({ Prefix: 'jobs/', ExpirationInDays: storage.jobRecordsExpireDays }),
+          Match.objectLike({ Prefix: 'batches/', ExpirationInDays: storage.batchesExpireDays }),
+        ]),
+      },
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: ['PUT', 'GET', 'HEAD'], AllowedOrigins: ['*'] }),
+        ],
+      },
+    });
+  });
+});
+
+describe('EditServiceStack GPU workers', () => {
+  it('asks for exactly one GPU per task, mounts the host model cache and checks health', () => {
+    for (const lane of ['Interactive', 'Batch'] as const) {
+      const { task, container, environment } = workerContainer(lane);
+
+      expect(container.ResourceRequirements).toEqual([{ Type: 'GPU', Value: '1' }]);
+      expect(container.MountPoints).toEqual([
+        { ContainerPath: CONTAINER_MODEL_CACHE_DIR, ReadOnly: false, SourceVolume: 'model-cache' },
+      ]);
+      expect(task.Properties.Volumes).toEqual([
+        { Host: { SourcePath: '/var/lib/vibe/model-cache' }, Name: 'model-cache' },
+      ]);
+      expect(container.HealthCheck).toMatchObject({
+        Command: ['CMD', CONTAINER_HEALTH_CHECK],
+        StartPeriod: 300,
+      });
+      expect(container.LinuxParameters).toMatchObject({ InitProcessEnabled: true });
+      expect(environment[ENV_NAMES.executionProvider]).toBe('cuda');
+      expect(environment[ENV_NAMES.modelCacheDir]).toBe(CONTAINER_MODEL_CACHE_DIR);
+      expect(JSON.stringify(environment[ENV_NAMES.modelS3Uri])).toContain('/models/vibe/v1/');
+    }
+  });
+
+  it('scales each lane between its plan bounds toward its backlog target', () => {
+    const targets = ofType('AWS::ApplicationAutoScaling::ScalableTarget');
+    const policies = ofType('AWS::ApplicationAutoScaling::ScalingPolicy');
+    for (const [lane, plan] of [
+      ['Interactive', settings.plans.interactive],
+      ['Batch', settings.plans.batch],
+    ] as const) {
+      const [targetId, target] = only(targets.filter(([id]) => id.startsWith(`${lane}Workers`)));
+      expect(target.Properties).toMatchObject({
+        MinCapacity: plan.scaling.minTasks,
+        MaxCapacity: plan.scaling.maxTasks,
+      });
+      const tracking = only(
+        policies.filter(
+          ([, p]) =>
+            p.Properties.PolicyType === 'TargetTrackingScaling' &&
+            JSON.stringify(p.Properties.ScalingTargetId).includes(targetId),
+        ),
+      )[1].Properties.TargetTrackingScalingPolicyConfiguration as Record<string, unknown>;
+      expect(tracking).toMatchObject({
+        TargetValue: plan.scaling.backlogPerTaskTarget,
+        ScaleOutCooldown: plan.scaling.scaleOutCooldownSeconds,
+        ScaleInCooldown: plan.scaling.scaleInCooldownSeconds,
+      });
+      const metrics = (
+        tracking.CustomizedMetricSpecification as { Metrics: { Id: string; Expression?: string }[] }
+      ).Metrics;
+      expect(metrics.find((m) => m.Id === 'backlogPerTask')?.Expression).toBe(
+        'IF(tasks > 0, visible / tasks, visible)',
+      );
+    }
+  });
+
+  it('wakes only the scale-to-zero lane, with one step per planned wake step', () => {
+    const steps = ofType('AWS::ApplicationAutoScaling::ScalingPolicy').filter(
+      ([, p]) => p.Properties.PolicyType === 'StepScaling',
+    );
+    const [id, policy] = only(steps);
+    expect(id.startsWith('BatchWorkers')).toBe(true);
+    const config = policy.Properties.StepScalingPolicyConfiguration as {
+      AdjustmentType: string;
+      StepAdjustments: { ScalingAdjustment: number; MetricIntervalLowerBound: number }[];
+    };
+    expect(config.AdjustmentType).toBe('ExactCapacity');
+    expect(
+      config.StepAdjustments.map((s) => ({
+        visibleAtLeast: s.MetricIntervalLowerBound + 1,
+        tasks: s.ScalingAdjustment,
+      })),
+    ).toEqual(settings.plans.batch.scaling.wakeSteps);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      AlarmActions: [{ Ref: id }],
+    });
+  });
+
+  it('runs hosts on the GPU AMI with IMDSv2 and an encrypted root volume, spot only for batch', () => {
+    for (const [, lt] of ofType('AWS::EC2::LaunchTemplate')) {
+      const data = lt.Properties.LaunchTemplateData as Record<string, unknown>;
+      expect(JSON.stringify(data.ImageId)).toContain('amazonlinux2023gpurecommended');
+      expect(data.MetadataOptions).toMatchObject({ HttpTokens: 'required' });
+      expect(data.BlockDeviceMappings).toEqual([
+        {
+          DeviceName: '/dev/xvda',
+          Ebs: expect.objectContaining({ Encrypted: true, VolumeType: 'gp3' }),
+        },
+      ]);
+    }
+    const groups = Object.fromEntries(
+      ofType('AWS::AutoScaling::AutoScalingGroup').map(([id, g]) => [
+        id.replace(/Hosts.*$/, ''),
+        g.Properties,
+      ]),
+    );
+    expect(groups.GpuH100Ondemand).toMatchObject({
+      MaxSize: String(settings.plans.interactive.capacity.maxInstances),
+      MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 100 } },
+    });
+    expect(groups.GpuL4Spot).toMatchObject({
+      MaxSize: String(settings.plans.batch.capacity.maxInstances),
+      CapacityRebalance: true,
+      MixedInstancesPolicy: { InstancesDistribution: { OnDemandPercentageAboveBaseCapacity: 0 } },
+    });
+    template.resourcePropertiesCountIs(
+      'AWS::ECS::CapacityProvider',
+      {
+        AutoScalingGroupProvider: Match.objectLike({
+          ManagedDraining: 'ENABLED',
+          ManagedTerminationProtection: 'ENABLED',
+        }),
+      },
+      2,
+    );
+  });
+
+  it('matches the worker image: cache path, health check and user', () => {
+    const dockerfile = readFileSync(`${PROJECT_ROOT}runtime/Dockerfile`, 'utf8');
+
+    expect(dockerfile).toContain(`VIBE_MODEL_CACHE_DIR=${CONTAINER_MODEL_CACHE_DIR}`);
+    expect(dockerfile).toContain(`CMD ["${CONTAINER_HEALTH_CHECK}"]`);
+    expect(dockerfile).toMatch(new RegExp(`^USER ${WORKER_UID}:${WORKER_UID}$`, 'm'));
+  });
+});
+
+describe('EditServiceStack grants', () => {
+  it('never grants a whole service or every resource except for actions that have no resource scope', () => {
+    const unscoped = new Set([
+      'ecr:GetAuthorizationToken',
+      'ecs:DiscoverPollEndpoint',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'cloudwatch:PutMetricData',
+      'ecs:Poll',
+      'ecs:StartTelemetrySession',
+    ]);
+    for (const [, policy] of ofType('AWS::IAM::Policy')) {
+      for (const statement of (policy.Properties.PolicyDocument as { Statement: Statement[] })
+        .Statement) {
+        const actions = [statement.Action].flat();
+        expect(actions.filter((a) => a === '*' || a.endsWith(':*'))).toEqual([]);
+        if ([statement.Resource].flat().includes('*')) {
+          expect(
+            actions.filter((a) => !unscoped.has(a)),
+            JSON.stringify(statement),
+          ).toEqual([]);
+        }
+      }
+    }
+  });
+
+  it('lets the API write jobs and enqueue, but not consume queues or touch models', () => {
+    expect(actionsOf('ApiHandlerRole')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sqs:SendMessage',
+    ]);
+    const resources = JSON.stringify(statementsOf('ApiHandlerRole').map((s) => s.Resource));
+    expect(resources).not.toContain('/models/');
+  });
+
+  it('lets each worker consume only its own lane and write only outputs and job records', () => {
+    expect(actionsOf('InteractiveWorkersTaskRole')).toEqual([
+      'ecs:GetTaskProtection',
+      'ecs:UpdateTaskProtection',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
+    for (const [lane, own, other] of [
+      ['InteractiveWorkersTaskRole', 'InteractiveQueue', 'BatchQueue'],
+      ['BatchWorkersTaskRole', 'BatchQueue', 'InteractiveQueue'],
+    ] as const) {
+      const statements = statementsOf(lane);
+      const consume = JSON.stringify(
+        statements.filter((s) => [s.Action].flat().includes('sqs:ReceiveMessage')),
+      );
+      expect(consume).toContain(own);
+      expect(consume).not.toContain(other);
+      const writes = JSON.stringify(
+        statements.filter((s) => [s.Action].flat().includes('s3:PutObject')).map((s) => s.Resource),
+      );
+      expect(writes).toContain('/outputs/*');
+      expect(writes).toContain('/jobs/*');
+      expect(writes).not.toContain('/inputs/*');
+      expect(writes).not.toContain('/models/');
+    }
+  });
+
+  it('lets the webhook deliverer read job records and its secret, nothing else in the bucket', () => {
+    expect(actionsOf('WebhooksHandlerRole')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+  });
+});
+
+describe('EditServiceStack API and monitoring', () => {
+  it('requires an API key on every method and limits each key by its usage plan', () => {
+    for (const [, method] of ofType('AWS::ApiGateway::Method')) {
+      expect(method.Properties.ApiKeyRequired).toBe(true);
+    }
+    const tier = settings.api.tiers[0];
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      Throttle: { RateLimit: tier?.rateLimit, BurstLimit: tier?.burstLimit },
+      Quota: { Limit: tier?.quotaPerDay, Period: 'DAY' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('apiKeyId') }),
+      MethodSettings: [Match.objectLike({ ThrottlingRateLimit: settings.api.rateLimit })],
+    });
+    template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
+  });
+
+  it('alarms on dead letters, oldest message, failure rate, API 5xx and GPU memory', () => {
+    const descriptions = ofType('AWS::CloudWatch::Alarm').map(([, a]) =>
+      String(a.Properties.AlarmDescription),
+    );
+    const count = (pattern: RegExp) => descriptions.filter((d) => pattern.test(d)).length;
+
+    expect(count(/dead-letter queue/)).toBe(3);
+    expect(count(/has waited longer than/)).toBe(2);
+    expect(count(/of jobs failed/)).toBe(2);
+    expect(count(/^API:/)).toBe(1);
+    expect(count(/GPU memory/)).toBe(2);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Threshold: settings.plans.batch.alarms.oldestMessageAgeSeconds,
+      MetricName: 'ApproximateAgeOfOldestMessage',
+    });
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  });
+});
+
+describe('createEditServiceApp', () => {
+  it('takes settings from context into the template', () => {
+    const custom = buildTestApp({
+      context: { 'vibe.lanes.batch.maxTasks': '4', 'vibe.storage.outputsExpireDays': '3' },
+    }).template();
+
+    custom.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 0,
+      MaxCapacity: 4,
+    });
+    custom.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'outputs/', ExpirationInDays: 3 })]),
+      },
+    });
+  });
+
+  it('fails the synth with the name of an invalid setting', () => {
+    expect(() =>
+      createEditServiceApp({
+        projectRoot: PROJECT_ROOT,
+        apiEntry: FIXTURE_HANDLER,
+        webhookEntry: FIXTURE_HANDLER,
+        nag: false,
+        context: { 'vibe.lanes.interactive.maxAttempts': '9' },
+      }),
+    ).toThrow('Invalid setting "lanes.interactive.maxReceiveCount"');
+  });
+});
