@@ -100,6 +100,10 @@ export class EditServiceStack extends Stack {
         image: workerImage,
         images: this.images,
         queue: this.laneQueues[lane].queue,
+        laneQueueUrls: {
+          interactive: this.laneQueues.interactive.queue.queueUrl,
+          batch: this.laneQueues.batch.queue.queueUrl,
+        },
         eventsQueue: this.webhooks.events.queue,
         modelVersion: settings.model.version,
         logRetention: retention,

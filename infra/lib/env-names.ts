@@ -1,31 +1,36 @@
+import { ENV } from '#core/config/env-names.ts';
+
 /**
  * Environment variable names that the stack sets on the API Lambda, the webhook Lambda and the GPU
- * worker. One map, so the names cannot drift between the infrastructure and the code that reads
- * them. (To be pointed at core's list once it exists.)
+ * worker. The names the Node code reads come from core's one list (core/src/config/env-names.ts),
+ * so a rename breaks the build instead of production; the rest are read only by the container
+ * entrypoint (runtime/docker/entrypoint.sh) before the worker starts.
  */
 export const ENV_NAMES = {
   /** `aws` in every deployed component (composition roots choose adapters from it). */
-  mode: 'VIBE_MODE',
-  bucket: 'VIBE_BUCKET',
-  queueUrlInteractive: 'VIBE_QUEUE_URL_INTERACTIVE',
-  queueUrlBatch: 'VIBE_QUEUE_URL_BATCH',
-  eventsQueueUrl: 'VIBE_EVENTS_QUEUE_URL',
-  /** SQS visibility timeout the worker asks for on receive; equals the queue's default. */
-  leaseSeconds: 'VIBE_LEASE_SECONDS',
-  /** Interval of the worker's ChangeMessageVisibility heartbeat (lease / 2). */
-  heartbeatSeconds: 'VIBE_HEARTBEAT_SECONDS',
+  mode: ENV.mode,
+  bucket: ENV.bucket,
+  queueUrlInteractive: ENV.interactiveQueueUrl,
+  queueUrlBatch: ENV.batchQueueUrl,
+  eventsQueueUrl: ENV.eventsQueueUrl,
+  /** SQS visibility timeout the worker asks for on receive; equals the queue's default. The
+   * worker heartbeats at half of it. */
+  leaseSeconds: ENV.leaseSeconds,
   /** Attempts before the worker marks a job failed; always below the queue's maxReceiveCount. */
-  maxAttempts: 'VIBE_MAX_ATTEMPTS',
-  /** `s3://bucket/prefix/version/`: the folder holding manifest.json and the graph files. */
-  modelS3Uri: 'VIBE_MODEL_S3_URI',
-  /** Host-mounted folder that survives task restarts on the same instance. */
-  modelCacheDir: 'VIBE_MODEL_CACHE_DIR',
-  executionProvider: 'VIBE_EXECUTION_PROVIDER',
-  lane: 'VIBE_LANE',
+  maxAttempts: ENV.maxAttempts,
+  /** The lane queue's redrive maxReceiveCount; the worker's config refuses maxAttempts ≥ it. */
+  maxReceiveCount: ENV.maxReceiveCount,
+  executionProvider: ENV.executionProvider,
+  /** The lanes one worker polls (one: the lane of its service). */
+  lane: ENV.lanes,
   /** Seconds the worker may spend finishing its job after SIGTERM before it releases it. */
-  drainSeconds: 'VIBE_DRAIN_SECONDS',
+  drainSeconds: ENV.shutdownGraceSeconds,
   /** ARN of the Secrets Manager secret holding the webhook signing key (webhook Lambda only). */
-  webhookSecretArn: 'VIBE_WEBHOOK_SECRET_ARN',
+  webhookSecretArn: ENV.webhookSecretArn,
+  /** Entrypoint only: `s3://bucket/prefix/version/`, the folder with manifest.json and the graphs. */
+  modelS3Uri: 'VIBE_MODEL_S3_URI',
+  /** Entrypoint only: host-mounted folder that survives task restarts on the same instance. */
+  modelCacheDir: 'VIBE_MODEL_CACHE_DIR',
 } as const;
 
 export type EnvName = (typeof ENV_NAMES)[keyof typeof ENV_NAMES];

@@ -32,6 +32,8 @@ export interface GpuWorkerServiceProps {
   readonly images: ImageBucket;
   /** The lane's job queue. */
   readonly queue: sqs.IQueue;
+  /** The URLs of every lane queue (the worker's config reads all; it polls only its lane). */
+  readonly laneQueueUrls: Readonly<Record<LaneName, string>>;
   readonly eventsQueue: sqs.IQueue;
   /** The bundle version folder under the bucket's model prefix. */
   readonly modelVersion: string;
@@ -87,11 +89,13 @@ export class GpuWorkerService extends Construct {
         [ENV_NAMES.mode]: 'aws',
         [ENV_NAMES.lane]: plan.name,
         [ENV_NAMES.bucket]: images.bucket.bucketName,
-        [QUEUE_URL_ENV[plan.name]]: props.queue.queueUrl,
+        // core's config wants every lane's URL in aws mode; this service polls only its own.
+        [QUEUE_URL_ENV.interactive]: props.laneQueueUrls.interactive,
+        [QUEUE_URL_ENV.batch]: props.laneQueueUrls.batch,
         [ENV_NAMES.eventsQueueUrl]: props.eventsQueue.queueUrl,
         [ENV_NAMES.leaseSeconds]: String(plan.worker.leaseSeconds),
-        [ENV_NAMES.heartbeatSeconds]: String(plan.worker.heartbeatSeconds),
         [ENV_NAMES.maxAttempts]: String(plan.worker.maxAttempts),
+        [ENV_NAMES.maxReceiveCount]: String(plan.queue.maxReceiveCount),
         [ENV_NAMES.drainSeconds]: String(plan.worker.drainSeconds),
         [ENV_NAMES.modelS3Uri]: modelUri,
         [ENV_NAMES.modelCacheDir]: CONTAINER_MODEL_CACHE_DIR,

@@ -122,23 +122,22 @@ export class EditEngine {
             return;
         }
       });
-      worker.on('error', (error) => {
-        if (!started) reject(error);
-        this.failAll(error);
-      });
+      // A thread that dies (uncaught error, exit) fails its job in flight with a retryable error;
+      // the next call spawns a fresh thread. 'error' and 'exit' both fire: handle the first.
+      const onDeath = (cause: Error): void => {
+        if (this.worker !== worker) return;
+        this.worker = undefined;
+        this.ready = undefined;
+        if (started) this.restarts += 1;
+        else reject(cause);
+        this.failAll(cause);
+      };
+      worker.on('error', onDeath);
       worker.on('exit', (code) => {
-        const cleanExit = this.closing !== undefined;
-        if (this.worker === worker) {
+        if (this.closing === undefined) {
+          onDeath(new InferenceError(`The inference thread exited with code ${code}`));
+        } else if (this.worker === worker) {
           this.worker = undefined;
-          this.ready = undefined;
-        }
-        if (!cleanExit) {
-          if (!started)
-            reject(
-              new InferenceError(`The inference thread exited with code ${code} while starting`),
-            );
-          else this.restarts += 1;
-          this.failAll(new Error(`The inference thread exited with code ${code}`));
         }
       });
     });
@@ -163,8 +162,12 @@ export class EditEngine {
     }
   }
 
-  /** Test hook: kills the thread as a native crash would. */
-  async crashForTest(): Promise<void> {
-    await this.worker?.terminate();
+  /**
+   * Test hook: makes the thread die of an uncaught error between two graph runs. (Terminating a
+   * thread while it is inside a native onnxruntime call aborts the whole process, as a real native
+   * crash would; only JavaScript-level deaths of the thread are recoverable.)
+   */
+  crashForTest(): void {
+    this.worker?.postMessage({ type: 'crash-for-test' } satisfies ToThread);
   }
 }

@@ -44,6 +44,13 @@ async function main(init: ThreadInit): Promise<void> {
   // Jobs run one at a time: one GPU, one job (DESIGN §7). Messages queue behind the current one.
   let queue = Promise.resolve();
   port?.on('message', (message: ToThread) => {
+    if (message.type === 'crash-for-test') {
+      // Thrown outside any promise chain, like a bug in a callback: the thread dies with an error.
+      setImmediate(() => {
+        throw new Error('inference thread crash requested by a test');
+      });
+      return;
+    }
     if (message.type === 'close') {
       queue = queue.then(async () => {
         await resources.sessions.release();

@@ -23,7 +23,9 @@ export type ToThread =
       readonly request: PipelineRequest;
       readonly cancelFlag: Int32Array;
     }
-  | { readonly type: 'close' };
+  | { readonly type: 'close' }
+  /** Tests only: the thread dies of an uncaught error at its next turn of the event loop. */
+  | { readonly type: 'crash-for-test' };
 
 export type FromThread =
   | { readonly type: 'ready'; readonly loadMs: number; readonly model: ModelInfo }
