@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { ValidationError } from '../errors.ts';
 import type { JobQueue, Lease, ReceiveOptions, SendOptions } from '../ports.ts';
 import { type MessageParser, parseMessage } from '../queue/message-parser.ts';
-import { checkQueueInteger, checkReceiveOptions, checkSendOptions } from '../queue/queue-limits.ts';
+import { checkReceiveOptions, checkSendOptions } from '../queue/queue-limits.ts';
 import { isMissingFileError, writeFileAtomic } from './atomic-file.ts';
 import { FsLease, type LeaseOps } from './fs-lease.ts';
 import { entryName, parseEntryName, type QueueEntry } from './fs-queue-entry.ts';

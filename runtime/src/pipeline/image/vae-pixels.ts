@@ -51,23 +51,17 @@ export function toVaeInput(rgb: Uint8Array, width: number, height: number): Floa
 export function decodedToRgb(chw: Float32Array, width: number, height: number): Uint8Array {
   const n = width * height;
   checkLength(chw.length, n * 3, 'float samples', width, height);
-  const out = new Uint8Array(n * 3);
+  // Uint8ClampedArray stores with ToUint8Clamp: clamps to [0, 255], NaN → 0, and rounds half to
+  // even, which is exactly numpy's `.round().astype(uint8)` after the clamp to [0, 1].
+  const out = new Uint8ClampedArray(n * 3);
   const f32 = Math.fround;
   for (let c = 0; c < 3; c++) {
     const plane = c * n;
     for (let i = 0, o = c; i < n; i++, o += 3) {
-      // x·0.5 is exact and the float64 sum rounds to the float32 sum (53 ≥ 2·24 + 2).
-      const y = f32((chw[plane + i] as number) * 0.5 + 0.5);
-      if (!(y > 0)) continue; // ≤ 0 or NaN: the output is already 0
-      if (y >= 1) {
-        out[o] = 255;
-        continue;
-      }
-      const v = f32(y * 255);
-      let r = Math.round(v);
-      if (r - v === 0.5 && (r & 1) === 1) r -= 1;
-      out[o] = r;
+      // x·0.5 is exact and the float64 sum rounds to the float32 sum (53 ≥ 2·24 + 2); y > 1 or
+      // y < 0 map to 255 or 0 either way, so the clamp is left to the store.
+      out[o] = f32(f32((chw[plane + i] as number) * 0.5 + 0.5) * 255);
     }
   }
-  return out;
+  return new Uint8Array(out.buffer, out.byteOffset, out.length);
 }
