@@ -34,7 +34,14 @@ export type ErrorCode =
   | 'UPLOAD_NOT_FOUND'
   | 'UPLOAD_EXPIRED'
   | 'IMAGE_FETCH_FAILED'
-  | 'ACCESS_DENIED';
+  | 'ACCESS_DENIED'
+  // API keys, limits and idempotency (functions/src/api/auth, idempotency): see LimitError
+  | 'UNAUTHENTICATED'
+  | 'RATE_LIMITED'
+  | 'CONCURRENCY_LIMITED'
+  | 'QUOTA_EXCEEDED'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'IDEMPOTENCY_IN_PROGRESS';
 
 export interface AppErrorOptions extends ErrorOptions {
   /** Structured detail for logs and API bodies (field names, expected and received values). */
@@ -181,9 +188,35 @@ export class RequestError extends AppError {
     | 'UPLOAD_EXPIRED'
     | 'IMAGE_FETCH_FAILED'
     | 'ACCESS_DENIED'
+    | 'UNAUTHENTICATED'
+    | 'IDEMPOTENCY_KEY_REUSED'
+    | 'IDEMPOTENCY_IN_PROGRESS'
   >;
   constructor(code: RequestError['code'], message: string, options?: AppErrorOptions) {
     super(message, options);
     this.code = code;
+  }
+}
+
+/**
+ * A request refused by a limit of its API key: its rate (token bucket), its concurrency (queued and
+ * running jobs) or its daily quota (UTC). Retryable after `retryAfterSeconds`, which the API sends
+ * as `Retry-After` (also in `details.retryAfterSeconds`).
+ */
+export class LimitError extends AppError {
+  readonly retryable = true;
+  readonly code: Extract<ErrorCode, 'RATE_LIMITED' | 'CONCURRENCY_LIMITED' | 'QUOTA_EXCEEDED'>;
+  readonly retryAfterSeconds: number;
+  constructor(
+    code: LimitError['code'],
+    message: string,
+    options: AppErrorOptions & { readonly retryAfterSeconds: number },
+  ) {
+    super(message, {
+      ...options,
+      details: { ...options.details, retryAfterSeconds: options.retryAfterSeconds },
+    });
+    this.code = code;
+    this.retryAfterSeconds = options.retryAfterSeconds;
   }
 }

@@ -54,6 +54,8 @@ export interface EditServiceAppOptions {
   readonly apiEntry?: string;
   /** @default `<root>/functions/src/handlers/webhook-delivery.ts` */
   readonly webhookEntry?: string;
+  /** @default `<root>/functions/src/handlers/batch-tasks.ts` */
+  readonly batchTasksEntry?: string;
   /** @default from context `workerImage`, else an asset of runtime/Dockerfile */
   readonly workerImage?: WorkerImageSource;
   /** Add cdk-nag's AWS Solutions checks (synth fails on an unacknowledged finding). @default true */
@@ -92,6 +94,10 @@ export function createEditServiceApp(options: EditServiceAppOptions): {
     },
     webhookSource: {
       entry: options.webhookEntry ?? join(root, 'functions/src/handlers/webhook-delivery.ts'),
+      projectRoot: root,
+    },
+    batchTasksSource: {
+      entry: options.batchTasksEntry ?? join(root, 'functions/src/handlers/batch-tasks.ts'),
       projectRoot: root,
     },
     workerImage: (scope) => containerImage(scope, imageSource),

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import type { Construct } from 'constructs';
+import { BatchTasks } from './constructs/batch-tasks.ts';
 import { DeadLetteredQueue } from './constructs/dead-lettered-queue.ts';
 import { EditApi } from './constructs/edit-api.ts';
 import { capacityKey, type GpuCapacityRequest, GpuCluster } from './constructs/gpu-cluster.ts';
@@ -21,6 +22,8 @@ export interface EditServiceStackProps extends StackProps {
   readonly apiSource: LambdaSource;
   /** The webhook delivery Lambda's entry. */
   readonly webhookSource: LambdaSource;
+  /** The batch task Lambda's entry. */
+  readonly batchTasksSource: LambdaSource;
   /**
    * Makes the GPU worker image in the stack's scope (an asset built from runtime/Dockerfile, or a
    * pushed ECR image); called once.
@@ -37,6 +40,7 @@ export class EditServiceStack extends Stack {
   readonly laneQueues: Readonly<Record<LaneName, DeadLetteredQueue>>;
   readonly api: EditApi;
   readonly webhooks: WebhookDelivery;
+  readonly batchTasks: BatchTasks;
   readonly gpu: GpuCluster;
   readonly workers: Readonly<Record<LaneName, GpuWorkerService>>;
   readonly monitoring: ServiceMonitoring;
@@ -72,6 +76,17 @@ export class EditServiceStack extends Stack {
       images: this.images,
       logRetention: retention,
     });
+    this.batchTasks = new BatchTasks(this, 'BatchTasks', {
+      source: props.batchTasksSource,
+      settings: settings.batchTasks,
+      images: this.images,
+      laneQueues: {
+        interactive: this.laneQueues.interactive.queue,
+        batch: this.laneQueues.batch.queue,
+      },
+      eventsQueue: this.webhooks.events.queue,
+      logRetention: retention,
+    });
     this.api = new EditApi(this, 'Api', {
       source: props.apiSource,
       settings: settings.api,
@@ -81,6 +96,7 @@ export class EditServiceStack extends Stack {
         batch: this.laneQueues.batch.queue,
       },
       eventsQueue: this.webhooks.events.queue,
+      batchTasksQueue: this.batchTasks.tasks.queue,
       logRetention: retention,
     });
 
@@ -119,6 +135,7 @@ export class EditServiceStack extends Stack {
         clusterName: this.gpu.cluster.clusterName,
       })),
       events: this.webhooks.events,
+      batchTasks: this.batchTasks.tasks,
       api: this.api.api,
       gpuHostGroups: this.gpu.allCapacities.map((capacity) => capacity.autoScalingGroup),
       jobFailureRateAlarm: settings.observability.jobFailureRateAlarm,

@@ -3,8 +3,8 @@ import { ENV } from '#core/config/env-names.ts';
 /**
  * Environment variable names that the stack sets on the API Lambda, the webhook Lambda and the GPU
  * worker. The names the Node code reads come from core's one list (core/src/config/env-names.ts),
- * so a rename breaks the build instead of production; the rest are read only by the container
- * entrypoint (runtime/docker/entrypoint.sh) before the worker starts.
+ * so a rename breaks the build instead of production. The container entrypoint
+ * (runtime/docker/entrypoint.sh) also reads the bundle variables before the worker starts.
  */
 export const ENV_NAMES = {
   /** `aws` in every deployed component (composition roots choose adapters from it). */
@@ -13,6 +13,8 @@ export const ENV_NAMES = {
   queueUrlInteractive: ENV.interactiveQueueUrl,
   queueUrlBatch: ENV.batchQueueUrl,
   eventsQueueUrl: ENV.eventsQueueUrl,
+  /** The batch task queue (API and batch task Lambda; docs/batches.md). */
+  batchTasksQueueUrl: ENV.batchTasksQueueUrl,
   /** SQS visibility timeout the worker asks for on receive; equals the queue's default. The
    * worker heartbeats at half of it. */
   leaseSeconds: ENV.leaseSeconds,
@@ -27,10 +29,12 @@ export const ENV_NAMES = {
   drainSeconds: ENV.shutdownGraceSeconds,
   /** ARN of the Secrets Manager secret holding the webhook signing key (webhook Lambda only). */
   webhookSecretArn: ENV.webhookSecretArn,
-  /** Entrypoint only: `s3://bucket/prefix/version/`, the folder with manifest.json and the graphs. */
-  modelS3Uri: 'VIBE_MODEL_S3_URI',
-  /** Entrypoint only: host-mounted folder that survives task restarts on the same instance. */
-  modelCacheDir: 'VIBE_MODEL_CACHE_DIR',
+  /** `s3://bucket/prefix/version/`, the folder with manifest.json and the graphs; the worker
+   * downloads it (checksums verified) into the model cache. */
+  modelS3Uri: ENV.modelS3Uri,
+  /** Host-mounted folder that survives task restarts on the same instance; the tasks of one host
+   * share it (one downloads, the others wait). */
+  modelCacheDir: ENV.modelCacheDir,
 } as const;
 
 export type EnvName = (typeof ENV_NAMES)[keyof typeof ENV_NAMES];

@@ -19,6 +19,8 @@ export interface NodeLambdaProps extends LambdaSource {
   readonly timeoutSeconds: number;
   readonly logRetention: logs.RetentionDays;
   readonly environment: Readonly<Record<string, string>>;
+  /** The AWS Parameters and Secrets extension layer (serves Secrets Manager on localhost:2773). */
+  readonly paramsAndSecrets?: lambda.ParamsAndSecretsLayerVersion;
 }
 
 /**
@@ -53,6 +55,7 @@ export function createNodeLambda(
     role,
     logGroup,
     environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+    ...(props.paramsAndSecrets === undefined ? {} : { paramsAndSecrets: props.paramsAndSecrets }),
     bundling: {
       format: nodejs.OutputFormat.ESM,
       target: 'node22',

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import {
+  WEBHOOK_MAX_ATTEMPTS,
+  WEBHOOK_RETRY_DELAYS_SECONDS,
+} from '#core/webhooks/retry-schedule.ts';
+import {
   DEFAULT_GPU_CLASSES,
   type GpuClassName,
   type GpuClassProfile,
@@ -22,6 +26,10 @@ export interface StorageSettings {
   /** Job records; at least as long as outputs, or a finished job's output outlives its record. */
   readonly jobRecordsExpireDays: number;
   readonly batchesExpireDays: number;
+  /** Idempotency records (`idempotency/`); longer than the longest Idempotency-Key lifetime. */
+  readonly idempotencyExpireDays: number;
+  /** Per-key quota days, active-job lists and lane tickets (`limits/`); rewritten while in use. */
+  readonly limitsExpireDays: number;
   /** Origins allowed to PUT presigned uploads from a browser. */
   readonly corsAllowedOrigins: readonly string[];
 }
@@ -62,6 +70,21 @@ export interface EventSettings {
   readonly maxConcurrency: number;
 }
 
+/** The batch task queue and its Lambda (fan-out and cancel steps, docs/batches.md). */
+export interface BatchTaskSettings {
+  /** Above the runner's step budget (60 s) plus one group of submissions. */
+  readonly lambdaTimeoutSeconds: number;
+  readonly lambdaMemoryMiB: number;
+  /** Lease of a task while a step runs; at least 6x the Lambda timeout (AWS guidance). */
+  readonly visibilityTimeoutSeconds: number;
+  /** Attempts at a step before the task goes to its dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly retentionDays: number;
+  /** Records per invocation; the runner handles them one after the other, each up to a step budget. */
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+}
+
 export interface ModelSettings {
   /** Key prefix of bundles in the image bucket; a version is a folder below it. */
   readonly prefix: string;
@@ -92,6 +115,7 @@ export interface ServiceSettings {
   readonly storage: StorageSettings;
   readonly api: ApiSettings;
   readonly events: EventSettings;
+  readonly batchTasks: BatchTaskSettings;
   readonly model: ModelSettings;
   readonly network: NetworkSettings;
   readonly observability: ObservabilitySettings;
@@ -107,6 +131,8 @@ export const DEFAULT_SETTINGS: ServiceSettings = {
     outputsExpireDays: 30,
     jobRecordsExpireDays: 30,
     batchesExpireDays: 30,
+    idempotencyExpireDays: 2,
+    limitsExpireDays: 2,
     corsAllowedOrigins: ['*'],
   },
   api: {
@@ -120,9 +146,18 @@ export const DEFAULT_SETTINGS: ServiceSettings = {
   events: {
     lambdaTimeoutSeconds: 30,
     visibilityTimeoutSeconds: 180,
-    maxReceiveCount: 8,
-    retentionDays: 4,
+    maxReceiveCount: WEBHOOK_MAX_ATTEMPTS,
+    retentionDays: 14,
     batchSize: 10,
+    maxConcurrency: 10,
+  },
+  batchTasks: {
+    lambdaTimeoutSeconds: 120,
+    lambdaMemoryMiB: 1024,
+    visibilityTimeoutSeconds: 720,
+    maxReceiveCount: 5,
+    retentionDays: 4,
+    batchSize: 1,
     maxConcurrency: 10,
   },
   model: { prefix: 'models/vibe', version: 'v1', bundleBytes: 16e9 },
@@ -145,6 +180,8 @@ const settingsSchema = z.strictObject({
     outputsExpireDays: days,
     jobRecordsExpireDays: days,
     batchesExpireDays: days,
+    idempotencyExpireDays: days,
+    limitsExpireDays: days,
     corsAllowedOrigins: z.array(z.string().min(1)).min(1),
   }),
   api: z.strictObject({
@@ -171,6 +208,15 @@ const settingsSchema = z.strictObject({
     lambdaTimeoutSeconds: z.number().int().min(1).max(900),
     visibilityTimeoutSeconds: z.number().int().min(1).max(43_200),
     maxReceiveCount: z.number().int().min(1).max(1000),
+    retentionDays: z.number().int().min(1).max(14),
+    batchSize: z.number().int().min(1).max(10),
+    maxConcurrency: z.number().int().min(2).max(1000),
+  }),
+  batchTasks: z.strictObject({
+    lambdaTimeoutSeconds: z.number().int().min(90).max(900),
+    lambdaMemoryMiB: z.number().int().min(128).max(10_240),
+    visibilityTimeoutSeconds: z.number().int().min(1).max(43_200),
+    maxReceiveCount: z.number().int().min(2).max(1000),
     retentionDays: z.number().int().min(1).max(14),
     batchSize: z.number().int().min(1).max(10),
     maxConcurrency: z.number().int().min(2).max(1000),
@@ -223,7 +269,7 @@ export function resolveSettings(overrides: unknown = {}): ResolvedSettings {
 }
 
 function checkCombinations(settings: ServiceSettings): void {
-  const { storage, events, api } = settings;
+  const { storage, events, api, batchTasks } = settings;
   if (storage.jobRecordsExpireDays < storage.outputsExpireDays) {
     throw settingsError(
       'storage.jobRecordsExpireDays',
@@ -236,6 +282,29 @@ function checkCombinations(settings: ServiceSettings): void {
       'events.visibilityTimeoutSeconds',
       `must be at least 6x lambdaTimeoutSeconds (${6 * events.lambdaTimeoutSeconds}) as AWS advises for SQS event sources, but is ${events.visibilityTimeoutSeconds}`,
       events.visibilityTimeoutSeconds,
+    );
+  }
+  if (events.maxReceiveCount !== WEBHOOK_MAX_ATTEMPTS) {
+    throw settingsError(
+      'events.maxReceiveCount',
+      `must equal the deliverer's attempts (${WEBHOOK_MAX_ATTEMPTS}): it dead-letters an event by letting its next receive pass maxReceiveCount, but is ${events.maxReceiveCount}`,
+      events.maxReceiveCount,
+    );
+  }
+  // SQS keeps a message from its first enqueue: every retry wait must fit in the retention.
+  const scheduleSeconds = WEBHOOK_RETRY_DELAYS_SECONDS.reduce((sum, delay) => sum + delay, 0);
+  if (events.retentionDays * 86_400 <= scheduleSeconds) {
+    throw settingsError(
+      'events.retentionDays',
+      `must keep an event longer than the deliverer's retry schedule (${scheduleSeconds} s), but is ${events.retentionDays} days`,
+      events.retentionDays,
+    );
+  }
+  if (batchTasks.visibilityTimeoutSeconds < 6 * batchTasks.lambdaTimeoutSeconds) {
+    throw settingsError(
+      'batchTasks.visibilityTimeoutSeconds',
+      `must be at least 6x lambdaTimeoutSeconds (${6 * batchTasks.lambdaTimeoutSeconds}) as AWS advises for SQS event sources, but is ${batchTasks.visibilityTimeoutSeconds}`,
+      batchTasks.visibilityTimeoutSeconds,
     );
   }
   if ((api.domainName === undefined) !== (api.certificateArn === undefined)) {

@@ -38,6 +38,7 @@ describe('EditServiceStack constructs', () => {
     'InteractiveQueue',
     'BatchQueue',
     'Webhooks',
+    'BatchTasks',
     'Api',
     'Gpu',
     'InteractiveWorkers',

@@ -42,6 +42,15 @@ function actionsOf(rolePrefix: string): string[] {
   return [...new Set(statementsOf(rolePrefix).flatMap((s) => [s.Action].flat()))].sort();
 }
 
+/** The object key patterns (`<prefix>/*`) that `action` is granted on by the role, sorted. */
+function objectPrefixesOf(rolePrefix: string, action: string): string[] {
+  return statementsOf(rolePrefix)
+    .filter((s) => [s.Action].flat().includes(action))
+    .flatMap((s) => [s.Resource].flat())
+    .map((r) => /"\/([a-z]+)\/\*"/.exec(JSON.stringify(r))?.[1] ?? JSON.stringify(r))
+    .sort();
+}
+
 function workerContainer(lane: 'Interactive' | 'Batch') {
   const [, task] = only(
     ofType('AWS::ECS::TaskDefinition').filter(([id]) => id.startsWith(`${lane}Workers`)),
@@ -74,8 +83,9 @@ describe('EditServiceStack queues', () => {
       'Interactive',
       'Batch',
       'WebhooksEvents',
+      'BatchTasks',
     ]);
-    expect(deadLetters).toHaveLength(3);
+    expect(deadLetters).toHaveLength(4);
 
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, a]) => JSON.stringify(a.Properties));
     for (const [deadLetterId] of deadLetters) {
@@ -135,6 +145,47 @@ describe('EditServiceStack queues', () => {
       settings.events.visibilityTimeoutSeconds,
     );
   });
+
+  it('dead-letters an event after the 8 delivery attempts and keeps it 14 days', () => {
+    const events = queueProps('WebhooksEvents');
+    expect(events.RedrivePolicy).toMatchObject({ maxReceiveCount: 8 });
+    expect(events.MessageRetentionPeriod).toBe(14 * 86_400);
+  });
+
+  it('runs batch tasks from their own queue with partial batch responses', () => {
+    const tasks = queueProps('BatchTasksQueue');
+    expect(tasks.RedrivePolicy).toMatchObject({ maxReceiveCount: 5 });
+    expect(tasks.VisibilityTimeout).toBe(720);
+    const [, fn] = only(
+      ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('BatchTasksHandler')),
+    );
+    expect(fn.Properties).toMatchObject({ Runtime: 'nodejs22.x', Timeout: 120, MemorySize: 1024 });
+    const taskQueueId = only(
+      ofType('AWS::SQS::Queue').filter(
+        ([id]) => id.startsWith('BatchTasksQueue') && !id.includes('DeadLetter'),
+      ),
+    )[0];
+    const environment = (fn.Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
+    expect(environment[ENV_NAMES.batchTasksQueueUrl]).toEqual({ Ref: taskQueueId });
+    const [, mapping] = only(
+      ofType('AWS::Lambda::EventSourceMapping').filter(([, m]) =>
+        JSON.stringify(m.Properties.EventSourceArn).includes(taskQueueId),
+      ),
+    );
+    expect(mapping.Properties).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 1,
+    });
+    const [, api] = only(
+      ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('ApiHandler')),
+    );
+    expect(
+      (api.Properties.Environment as { Variables: Record<string, unknown> }).Variables[
+        ENV_NAMES.batchTasksQueueUrl
+      ],
+    ).toEqual({ Ref: taskQueueId });
+  });
 });
 
 describe('EditServiceStack bucket', () => {
@@ -167,6 +218,20 @@ describe('EditServiceStack bucket', () => {
     expect(ofType('AWS::S3::BucketPolicy')).toHaveLength(2);
   });
 
+  it('defaults uploads to 1 day, idempotency and limits to 2, and never expires API keys', () => {
+    expect(settings.storage).toMatchObject({
+      uploadsExpireDays: 1,
+      idempotencyExpireDays: 2,
+      limitsExpireDays: 2,
+    });
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([Match.objectLike({ Prefix: 'uploads/', ExpirationInDays: 1 })]),
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::S3::Bucket'))).not.toContain('keys/');
+  });
+
   it('expires each prefix after its configured days and allows presigned browser uploads', () => {
     const storage = settings.storage;
     template.hasResourceProperties('AWS::S3::Bucket', {
@@ -177,6 +242,8 @@ describe('EditServiceStack bucket', () => {
           Match.objectLike({ Prefix: 'outputs/', ExpirationInDays: storage.outputsExpireDays }),
           Match.objectLike({ Prefix: 'jobs/', ExpirationInDays: storage.jobRecordsExpireDays }),
           Match.objectLike({ Prefix: 'batches/', ExpirationInDays: storage.batchesExpireDays }),
+          Match.objectLike({ Prefix: 'idempotency/', ExpirationInDays: 2 }),
+          Match.objectLike({ Prefix: 'limits/', ExpirationInDays: 2 }),
         ]),
       },
       CorsConfiguration: {
@@ -350,9 +417,52 @@ describe('EditServiceStack grants', () => {
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
+      'sqs:GetQueueAttributes',
       'sqs:SendMessage',
     ]);
     const resources = JSON.stringify(statementsOf('ApiHandlerRole').map((s) => s.Resource));
+    expect(resources).not.toContain('/models/');
+    expect(objectPrefixesOf('ApiHandlerRole', 's3:PutObject')).toEqual([
+      'batches',
+      'idempotency',
+      'inputs',
+      'jobs',
+      'keys',
+      'limits',
+      'uploads',
+    ]);
+    expect(objectPrefixesOf('ApiHandlerRole', 's3:DeleteObject')).toEqual(['inputs', 'uploads']);
+    const sends = JSON.stringify(
+      statementsOf('ApiHandlerRole').filter((s) => [s.Action].flat().includes('sqs:SendMessage')),
+    );
+    expect(sends).toContain('BatchTasksQueue');
+  });
+
+  it('lets the batch task Lambda submit and track jobs, but not touch keys, outputs or models', () => {
+    expect(actionsOf('BatchTasksHandlerRole')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:DeleteObject',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
+    expect(objectPrefixesOf('BatchTasksHandlerRole', 's3:PutObject')).toEqual([
+      'batches',
+      'inputs',
+      'jobs',
+      'limits',
+    ]);
+    expect(objectPrefixesOf('BatchTasksHandlerRole', 's3:DeleteObject')).toEqual(['inputs']);
+    const resources = JSON.stringify(statementsOf('BatchTasksHandlerRole').map((s) => s.Resource));
+    expect(resources).not.toContain('/keys/');
+    expect(resources).not.toContain('/outputs/');
     expect(resources).not.toContain('/models/');
   });
 
@@ -389,12 +499,26 @@ describe('EditServiceStack grants', () => {
     }
   });
 
-  it('lets the webhook deliverer read job records and its secret, nothing else in the bucket', () => {
+  it('lets the webhook deliverer log deliveries beside job and batch records, read its secret', () => {
+    expect(objectPrefixesOf('WebhooksHandlerRole', 's3:PutObject')).toEqual(['batches', 'jobs']);
+    expect(objectPrefixesOf('WebhooksHandlerRole', 's3:GetObject')).toEqual([
+      'batches',
+      'jobs',
+      'outputs',
+    ]);
+    const secretReads = statementsOf('WebhooksHandlerRole').filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(only(secretReads)).toMatchObject({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: { Ref: expect.stringMatching(/^WebhooksSigningSecret/) },
+    });
     expect(actionsOf('WebhooksHandlerRole')).toEqual([
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:GetObject',
-      'secretsmanager:DescribeSecret',
+      's3:ListBucket',
+      's3:PutObject',
       'secretsmanager:GetSecretValue',
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
@@ -402,6 +526,23 @@ describe('EditServiceStack grants', () => {
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
     ]);
+  });
+});
+
+describe('EditServiceStack webhook secret', () => {
+  it('attaches the Parameters and Secrets extension on the port the fetcher calls', () => {
+    const [, fn] = only(
+      ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('WebhooksHandler')),
+    );
+    expect((fn.Properties.Layers as unknown[]).length).toBe(1);
+    // CDK maps the region to the extension's layer ARN, version 1.0.103 for arm64.
+    expect(JSON.stringify(fn.Properties.Layers)).toContain('1x0x103xarm64');
+    expect(
+      (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables,
+    ).toMatchObject({
+      PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773',
+      [ENV_NAMES.webhookSecretArn]: { Ref: expect.stringMatching(/^WebhooksSigningSecret/) },
+    });
   });
 });
 
@@ -428,7 +569,10 @@ describe('EditServiceStack API and monitoring', () => {
     );
     const count = (pattern: RegExp) => descriptions.filter((d) => pattern.test(d)).length;
 
-    expect(count(/dead-letter queue/)).toBe(3);
+    expect(count(/dead-letter queue/)).toBe(4);
+    expect(count(/^BatchTasks: messages reached the dead-letter queue \(after 5 receives\)/)).toBe(
+      1,
+    );
     expect(count(/has waited longer than/)).toBe(2);
     expect(count(/of jobs failed/)).toBe(2);
     expect(count(/^API:/)).toBe(1);
@@ -468,5 +612,19 @@ describe('createEditServiceApp', () => {
         context: { 'vibe.lanes.interactive.maxAttempts': '9' },
       }),
     ).toThrow('Invalid setting "lanes.interactive.maxReceiveCount"');
+  });
+
+  it('refuses event and batch task queues that do not fit their consumers', () => {
+    expect(() => resolveSettings({ events: { maxReceiveCount: 5 } })).toThrow(
+      'Invalid setting "events.maxReceiveCount"',
+    );
+    // 27.6 h of webhook retry waits do not fit in one day.
+    expect(() => resolveSettings({ events: { retentionDays: 1 } })).toThrow(
+      'Invalid setting "events.retentionDays"',
+    );
+    expect(() => resolveSettings({ batchTasks: { visibilityTimeoutSeconds: 600 } })).toThrow(
+      'Invalid setting "batchTasks.visibilityTimeoutSeconds"',
+    );
+    expect(resolveSettings({ storage: { limitsExpireDays: 3 } }).storage.limitsExpireDays).toBe(3);
   });
 });

@@ -4,9 +4,11 @@
 # Otherwise it exits with 78 (EX_CONFIG) and one line that says what is missing and how to fix it,
 # instead of letting the worker fail deep inside session creation.
 #
-# Environment: VIBE_MODEL_S3_URI (s3://bucket/prefix/version/) or a bundle already in
-# VIBE_MODEL_CACHE_DIR (manifest.json at its top or one folder down). VIBE_APP_DIR and
-# VIBE_NVIDIA_SMI exist for tests.
+# Environment: VIBE_MODEL_S3_URI (s3://bucket/prefix/version/: the worker downloads the bundle
+# into VIBE_MODEL_CACHE_DIR/<version>/ itself, verifying every file, so the cache may be empty), or
+# a bundle already on disk: VIBE_BUNDLE_DIR, or else the newest one in VIBE_MODEL_CACHE_DIR
+# (manifest.json at its top or one folder down), which is then passed on as VIBE_BUNDLE_DIR.
+# VIBE_APP_DIR and VIBE_NVIDIA_SMI exist for tests.
 set -euo pipefail
 
 fail() {
@@ -36,7 +38,7 @@ if [ ! -f "${ort_dir}/libonnxruntime_providers_cuda.so" ]; then
   fail "the CUDA execution provider of onnxruntime-node is missing (${ort_dir}/libonnxruntime_providers_cuda.so). Rebuild the image: its npm ci runs with ONNXRUNTIME_NODE_INSTALL=cuda12."
 fi
 
-# 3. A model bundle: downloaded by the worker from S3 (verified against its manifest), or cached.
+# 3. A model bundle: downloaded by the worker from S3 (verified against its manifest), or on disk.
 if [ -n "${VIBE_MODEL_S3_URI:-}" ]; then
   case "${VIBE_MODEL_S3_URI}" in
     s3://?*/?*) ;;
@@ -46,19 +48,25 @@ if [ -n "${VIBE_MODEL_S3_URI:-}" ]; then
   if [ ! -w "${cache}" ]; then
     fail "the model cache ${cache} is not writable by uid $(id -u). Mount a host folder owned by uid 10001 there."
   fi
-  echo "vibe-worker: bundle ${VIBE_MODEL_S3_URI}, cache ${cache}"
+  echo "vibe-worker: bundle ${VIBE_MODEL_S3_URI}, cache ${cache} (downloaded by the worker if missing)"
+elif [ -n "${VIBE_BUNDLE_DIR:-}" ]; then
+  if [ ! -f "${VIBE_BUNDLE_DIR}/manifest.json" ]; then
+    fail "no model bundle: VIBE_BUNDLE_DIR is ${VIBE_BUNDLE_DIR} but holds no manifest.json."
+  fi
+  echo "vibe-worker: bundle ${VIBE_BUNDLE_DIR} (no VIBE_MODEL_S3_URI)"
 else
   found=""
+  # The newest complete bundle: the worker's download writes manifest.json after every file.
   for manifest in "${cache}/manifest.json" "${cache}"/*/manifest.json; do
-    if [ -f "${manifest}" ]; then
+    if [ -f "${manifest}" ] && { [ -z "${found}" ] || [ "${manifest}" -nt "${found}" ]; }; then
       found="${manifest}"
-      break
     fi
   done
   if [ -z "${found}" ]; then
     fail "no model bundle: set VIBE_MODEL_S3_URI (s3://bucket/prefix/version/) or mount a bundle with its manifest.json at ${cache}."
   fi
-  echo "vibe-worker: bundle ${found%/manifest.json} (no VIBE_MODEL_S3_URI)"
+  export VIBE_BUNDLE_DIR="${found%/manifest.json}"
+  echo "vibe-worker: bundle ${VIBE_BUNDLE_DIR} (no VIBE_MODEL_S3_URI)"
 fi
 
 # exec: the worker becomes the process that receives SIGTERM (under the ECS init process).

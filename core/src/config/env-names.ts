@@ -17,6 +17,11 @@ export const ENV = {
   batchQueueUrl: 'VIBE_BATCH_QUEUE_URL',
   /** AWS mode: the SQS queue URL of job events (webhook delivery). */
   eventsQueueUrl: 'VIBE_EVENTS_QUEUE_URL',
+  /**
+   * AWS mode, API and batch task Lambda: the SQS queue URL of batch tasks (docs/batches.md).
+   * Unset: the batch routes answer 404.
+   */
+  batchTasksQueueUrl: 'VIBE_BATCH_TASKS_QUEUE_URL',
   /** AWS mode, optional: the region (default: the SDK's resolution, e.g. AWS_REGION). */
   awsRegion: 'VIBE_AWS_REGION',
   /** AWS mode, optional: an S3/SQS emulator endpoint, e.g. `http://127.0.0.1:4566`. */
@@ -36,6 +41,15 @@ export const ENV = {
   bundleDir: 'VIBE_BUNDLE_DIR',
   /** Worker: `cpu` or `cuda`. Default `cpu`. */
   executionProvider: 'VIBE_EXECUTION_PROVIDER',
+  /**
+   * Worker, aws mode: `s3://bucket/prefix/version/`, the folder holding the bundle's manifest.json.
+   * The worker downloads it into VIBE_MODEL_CACHE_DIR and loads it from there.
+   */
+  modelS3Uri: 'VIBE_MODEL_S3_URI',
+  /** Worker, aws mode: the bundle cache shared by a host's tasks; required with VIBE_MODEL_S3_URI. */
+  modelCacheDir: 'VIBE_MODEL_CACHE_DIR',
+  /** Worker: a file touched at least every 15 s while the process lives (container health check). */
+  healthFile: 'VIBE_HEALTH_FILE',
 
   /** Local server: listen address. Default `127.0.0.1`. */
   host: 'VIBE_HOST',
@@ -54,6 +68,18 @@ export const ENV = {
   webhookSecret: 'VIBE_WEBHOOK_SECRET',
   /** AWS mode: the Secrets Manager ARN of the webhook signing secret. */
   webhookSecretArn: 'VIBE_WEBHOOK_SECRET_ARN',
+
+  /**
+   * API: `required` (every `/v1` request needs `Authorization: Bearer vibe_…`) or `disabled` (jobs
+   * belong to `anonymous`). Default `required` (docs/keys-and-limits.md).
+   */
+  auth: 'VIBE_AUTH',
+
+  /**
+   * API: `on` serves the playground page at `/playground` (functions/src/playground), `off` answers
+   * 404 there. Default `on` in local mode, `off` in aws mode (docs/playground.md).
+   */
+  playground: 'VIBE_PLAYGROUND',
 
   /** `debug`, `info`, `warn` or `error`. Default `info`. */
   logLevel: 'VIBE_LOG_LEVEL',

@@ -16,6 +16,8 @@ export interface AwsStorageConfig {
   readonly bucket: string;
   readonly queueUrls: Readonly<Record<Lane, string>>;
   readonly eventsQueueUrl: string;
+  /** The batch task queue (API and batch task Lambda); undefined: batches are off. */
+  readonly batchTasksQueueUrl: string | undefined;
   readonly region: string | undefined;
   readonly endpoint: string | undefined;
 }
@@ -32,6 +34,12 @@ export interface AppConfig {
     readonly shutdownGraceSeconds: number;
     readonly bundleDir: string | undefined;
     readonly executionProvider: 'cpu' | 'cuda';
+    /** AWS mode: `s3://bucket/prefix/version/` to download the bundle from (instead of bundleDir). */
+    readonly modelS3Uri: string | undefined;
+    /** AWS mode: the bundle cache the download goes to (set whenever modelS3Uri is). */
+    readonly modelCacheDir: string | undefined;
+    /** The file the worker touches while alive (container health check); undefined: none. */
+    readonly healthFile: string | undefined;
   };
   readonly api: {
     readonly host: string;
@@ -40,11 +48,15 @@ export interface AppConfig {
     readonly urlSigningSecret: string | undefined;
     readonly signedUrlTtlSeconds: number;
     readonly maxUploadBytes: number;
+    /** Serve the playground page (`VIBE_PLAYGROUND`; default: on in local mode only). */
+    readonly playground: boolean;
   };
   readonly webhooks: {
     readonly secret: string | undefined;
     readonly secretArn: string | undefined;
   };
+  /** API keys (functions/src/api/auth): `required` or `disabled` (jobs owned by `anonymous`). */
+  readonly auth: { readonly mode: 'required' | 'disabled' };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -67,6 +79,11 @@ const common = z.object({
   [ENV.executionProvider]: choiceVar(ENV.executionProvider, ['cpu', 'cuda'] as const, {
     default: 'cpu',
   }),
+  [ENV.healthFile]: stringVar(
+    ENV.healthFile,
+    { expected: 'a file path', test: () => true },
+    'optional',
+  ),
   [ENV.host]: stringVar(
     ENV.host,
     { expected: 'a host name or IP address', test: (v) => /^[A-Za-z0-9.:-]+$/.test(v) },
@@ -87,6 +104,8 @@ const common = z.object({
   [ENV.logLevel]: choiceVar(ENV.logLevel, ['debug', 'info', 'warn', 'error'] as const, {
     default: 'info',
   }),
+  [ENV.playground]: choiceVar(ENV.playground, ['on', 'off'] as const, 'optional'),
+  [ENV.auth]: choiceVar(ENV.auth, ['required', 'disabled'] as const, { default: 'required' }),
 });
 
 const local = z.object({
@@ -104,10 +123,17 @@ const local = z.object({
   ),
   [ENV.webhookSecret]: stringVar(
     ENV.webhookSecret,
-    { expected: 'a "whsec_" secret', test: (v) => /^whsec_[A-Za-z0-9+/=]{16,}$/.test(v) },
+    {
+      // Several, space-separated, newest first, while a rotation is under way (both sign).
+      expected: 'one or more space-separated "whsec_" secrets',
+      test: (v) => /^whsec_[A-Za-z0-9+/=]{16,}( +whsec_[A-Za-z0-9+/=]{16,})*$/.test(v),
+    },
     'optional',
   ),
 });
+
+/** `s3://<bucket>/<prefix>/<version>/`: at least the version folder, which names the cache folder. */
+const MODEL_S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([\w.=+-]+\/)*[\w.=+-]+\/?$/;
 
 const sqsUrl = (name: string) => urlVar(name, ['https', 'http'], 'required');
 
@@ -120,6 +146,7 @@ const aws = z.object({
   [ENV.interactiveQueueUrl]: sqsUrl(ENV.interactiveQueueUrl),
   [ENV.batchQueueUrl]: sqsUrl(ENV.batchQueueUrl),
   [ENV.eventsQueueUrl]: sqsUrl(ENV.eventsQueueUrl),
+  [ENV.batchTasksQueueUrl]: urlVar(ENV.batchTasksQueueUrl, ['https', 'http'], 'optional'),
   [ENV.awsRegion]: stringVar(
     ENV.awsRegion,
     { expected: 'an AWS region such as us-east-1', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) },
@@ -129,6 +156,19 @@ const aws = z.object({
   [ENV.webhookSecretArn]: stringVar(
     ENV.webhookSecretArn,
     { expected: 'a Secrets Manager ARN', test: (v) => v.startsWith('arn:aws') },
+    'optional',
+  ),
+  [ENV.modelS3Uri]: stringVar(
+    ENV.modelS3Uri,
+    {
+      expected: 'an S3 folder URI such as s3://bucket/models/vibe/v1/',
+      test: (v) => MODEL_S3_URI.test(v) && !/\/\.{1,2}(\/|$)/.test(v),
+    },
+    'optional',
+  ),
+  [ENV.modelCacheDir]: stringVar(
+    ENV.modelCacheDir,
+    { expected: 'a folder path', test: () => true },
     'optional',
   ),
 });
@@ -160,6 +200,18 @@ export function parseConfig(env: Env): AppConfig {
       `Expected ${ENV.maxAttempts} (${base[ENV.maxAttempts]}) to be below ${ENV.maxReceiveCount} (${base[ENV.maxReceiveCount]}), so that a job is marked failed before its message reaches the dead-letter queue`,
     );
   }
+  if (awsPart?.[ENV.modelS3Uri] !== undefined) {
+    if (awsPart[ENV.modelCacheDir] === undefined) {
+      issues.push(
+        `${ENV.modelCacheDir} is required with ${ENV.modelS3Uri}: expected the folder to download the bundle into`,
+      );
+    }
+    if (base?.[ENV.bundleDir] !== undefined) {
+      issues.push(
+        `Expected one of ${ENV.modelS3Uri} and ${ENV.bundleDir} but received both; set only the one the worker should load`,
+      );
+    }
+  }
   if (base === undefined || issues.length > 0 || (localPart ?? awsPart) === undefined) {
     throw new ConfigError(
       `Invalid configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
@@ -177,6 +229,7 @@ export function parseConfig(env: Env): AppConfig {
             batch: awsPart[ENV.batchQueueUrl],
           },
           eventsQueueUrl: awsPart[ENV.eventsQueueUrl],
+          batchTasksQueueUrl: awsPart[ENV.batchTasksQueueUrl],
           region: awsPart[ENV.awsRegion],
           endpoint: awsPart[ENV.awsEndpointUrl],
         }
@@ -194,6 +247,9 @@ export function parseConfig(env: Env): AppConfig {
       shutdownGraceSeconds: base[ENV.shutdownGraceSeconds],
       bundleDir: base[ENV.bundleDir],
       executionProvider: base[ENV.executionProvider],
+      modelS3Uri: awsPart?.[ENV.modelS3Uri],
+      modelCacheDir: awsPart?.[ENV.modelCacheDir],
+      healthFile: base[ENV.healthFile],
     },
     api: {
       host,
@@ -203,11 +259,13 @@ export function parseConfig(env: Env): AppConfig {
       urlSigningSecret: localPart?.[ENV.urlSigningSecret],
       signedUrlTtlSeconds: base[ENV.signedUrlTtlSeconds],
       maxUploadBytes: base[ENV.maxUploadBytes],
+      playground: (base[ENV.playground] ?? (localPart === undefined ? 'off' : 'on')) === 'on',
     },
     webhooks: {
       secret: localPart?.[ENV.webhookSecret],
       secretArn: awsPart?.[ENV.webhookSecretArn],
     },
+    auth: { mode: base[ENV.auth] },
     logLevel: base[ENV.logLevel],
   });
 }

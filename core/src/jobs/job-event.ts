@@ -1,20 +1,23 @@
 import { z } from 'zod';
 import { type JobRecord, jobEventTypeSchema, jobRecordSchema } from './job-record.ts';
 
-const snapshotShape = jobRecordSchema.pick({
-  id: true,
-  owner: true,
-  lane: true,
-  status: true,
-  version: true,
-  attempts: true,
-  output: true,
-  error: true,
-  metrics: true,
-  model: true,
-  webhook: true,
-  batchId: true,
-});
+const snapshotShape = jobRecordSchema
+  .pick({
+    id: true,
+    owner: true,
+    lane: true,
+    status: true,
+    version: true,
+    attempts: true,
+    output: true,
+    error: true,
+    metrics: true,
+    model: true,
+    webhook: true,
+    batchId: true,
+  })
+  // Only `edit.progress` events carry it (core/src/webhooks/progress-events.ts).
+  .extend({ progress: jobRecordSchema.shape.progress.optional() });
 
 /**
  * A state change of a job, published to the event queue for webhook delivery. Delivery is at least

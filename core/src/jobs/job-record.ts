@@ -18,8 +18,14 @@ export const laneSchema = z.enum(LANES);
 /** Image formats the service reads and writes. */
 export const imageFormatSchema = z.enum(OUTPUT_FORMATS);
 
-/** Event types a webhook can subscribe to: one per job status (`edit.<status>`). */
-export const JOB_EVENT_TYPES = JOB_STATUSES.map((status) => `edit.${status}` as const);
+/**
+ * Event types a webhook can subscribe to: one per job status (`edit.<status>`), and
+ * `edit.progress` (denoising progress while running, throttled; core/src/webhooks/progress-events.ts).
+ */
+export const JOB_EVENT_TYPES = [
+  ...JOB_STATUSES.map((status) => `edit.${status}` as const),
+  'edit.progress',
+] as const;
 export type JobEventType = (typeof JOB_EVENT_TYPES)[number];
 export const jobEventTypeSchema = z.enum(JOB_EVENT_TYPES);
 

@@ -125,6 +125,6 @@ describe('parseConfig', () => {
     const names = Object.values(ENV);
 
     expect(new Set(names).size).toBe(names.length);
-    expect(names.every((name) => /^VIBE_[A-Z_]+$/.test(name))).toBe(true);
+    expect(names.every((name) => /^VIBE_[A-Z][A-Z0-9_]*$/.test(name))).toBe(true);
   });
 });

@@ -8,6 +8,13 @@ import {
 import { ConfigError, isAppError } from '#core/errors.ts';
 import { DEFAULT_MAX_INSTRUCTION_CHARS } from '#core/instruction.ts';
 import { LANES, type Lane } from '#core/jobs/job-record.ts';
+import {
+  type AccessConfig,
+  checkAccessConfig,
+  DEFAULT_ACCESS_CONFIG,
+  DEFAULT_WAITING_CONFIG,
+  type WaitingConfig,
+} from './auth/access-config.ts';
 
 const MiB = 1024 ** 2;
 
@@ -87,8 +94,17 @@ export interface ApiConfig {
   };
   /** Written into new job records when known; the worker writes what it actually runs. */
   readonly model: ModelInfo | null;
-  /** The record's owner until API keys exist (DESIGN §9). @default 'anonymous' */
+  /** The record's owner when API keys are disabled (DESIGN §9). @default 'anonymous' */
   readonly owner: string;
+  /** API keys, per-key limits, idempotency (auth/access-config.ts). */
+  readonly access: AccessConfig;
+  /** `Prefer: wait` and job deadlines (auth/access-config.ts). */
+  readonly waiting: WaitingConfig;
+  /**
+   * Serve the playground page at `/playground` (functions/src/playground); 404 otherwise.
+   * @default false (composition roots turn it on: local mode, or VIBE_PLAYGROUND=on)
+   */
+  readonly playground: boolean;
 }
 
 /** What a composition root passes: any field may be left out. */
@@ -102,6 +118,9 @@ export interface ApiConfigInput {
   readonly imageFetch?: Partial<ApiConfig['imageFetch']>;
   readonly model?: ModelInfo | null;
   readonly owner?: string;
+  readonly access?: Partial<AccessConfig>;
+  readonly waiting?: Partial<WaitingConfig>;
+  readonly playground?: boolean;
 }
 
 /** The API's part of the process configuration (core's parseConfig). */
@@ -109,6 +128,8 @@ export function apiConfigFromAppConfig(config: AppConfig): ApiConfigInput {
   return {
     signedUrlTtlSeconds: config.api.signedUrlTtlSeconds,
     limits: { maxImageBytes: config.api.maxUploadBytes },
+    access: { auth: config.auth.mode },
+    playground: config.api.playground,
   };
 }
 
@@ -146,6 +167,9 @@ export function resolveApiConfig(input: ApiConfigInput = {}): ApiConfig {
     imageFetch: { timeoutMs: 10_000, maxRedirects: 3, ...input.imageFetch },
     model: input.model ?? null,
     owner: input.owner ?? 'anonymous',
+    access: { ...DEFAULT_ACCESS_CONFIG, ...input.access },
+    waiting: { ...DEFAULT_WAITING_CONFIG, ...input.waiting },
+    playground: input.playground ?? false,
   };
   const problems = checkConfig(config);
   if (problems.length > 0) {
@@ -188,6 +212,7 @@ function checkConfig(config: ApiConfig): string[] {
   if (config.owner.length === 0 || config.owner.length > 256) {
     problems.push(`Expected owner to have 1 to 256 characters but received ${config.owner.length}`);
   }
+  problems.push(...checkAccessConfig(config.access, config.waiting));
   const { defaults } = config;
   if (!(LANES as readonly string[]).includes(defaults.lane)) {
     problems.push(

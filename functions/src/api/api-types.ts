@@ -1,8 +1,15 @@
+import type { IdempotencyStore } from '#core/idempotency/idempotency-store.ts';
 import type { JobMessage } from '#core/jobs/job-message.ts';
 import type { Lane } from '#core/jobs/job-record.ts';
+import type { KeyStore } from '#core/keys/key-store.ts';
+import type { DocumentStore } from '#core/limits/document-store.ts';
+import type { OutboundUrlPolicy } from '#core/net/outbound-url.ts';
 import type { BlobStore, EventQueue, JobQueue, JobStore } from '#core/ports.ts';
+import type { WebhookDeliveryLog } from '#core/webhooks/delivery-log.ts';
 import type { FetchImage } from '../fetch/image-fetcher.ts';
 import type { ApiConfigInput } from './api-config.ts';
+import type { BatchPorts } from './batches/batch-context.ts';
+import type { QueueDepth } from './waiting/queue-position.ts';
 
 /**
  * One HTTP request as the app sees it, independent of where it came from (API Gateway payload 2.0
@@ -25,8 +32,8 @@ export interface ApiRequest {
   /** The platform's request id (API Gateway's), when there is one; otherwise the app makes one. */
   readonly requestId?: string;
   /**
-   * The authenticated caller (API Gateway's API key id). It owns the jobs it submits and sees only
-   * those; without one, jobs belong to `config.owner` (local mode has no keys).
+   * The caller as the platform identified it (API Gateway's API key id). It owns the jobs it
+   * submits while API keys are disabled; with keys required, the bearer key's id owns them.
    */
   readonly principal?: string;
 }
@@ -93,4 +100,24 @@ export interface ApiDeps {
   readonly fetchImage?: FetchImage | undefined;
   /** @default one JSON line per warning or error on stderr */
   readonly log?: LogSink | undefined;
+  /**
+   * API keys (core/src/keys). With a store, every `/v1` request needs `Authorization: Bearer …`
+   * unless `config.access.auth` is `disabled`; without one, keys are disabled.
+   */
+  readonly keys?: KeyStore | undefined;
+  /** Idempotency-Key records. @default in memory (one process) over `usage` */
+  readonly idempotency?: IdempotencyStore | undefined;
+  /** Daily quotas, concurrency slots and lane tickets of keys. @default in memory (one process) */
+  readonly usage?: DocumentStore | undefined;
+  /** Messages waiting per lane, for queue positions. @default the lane queue's `depth()` if it has one */
+  readonly queueDepth?: QueueDepth | undefined;
+  /** Batches (docs/batches.md). Without them, the `/v1/batches` routes answer 404. */
+  readonly batches?: BatchPorts | undefined;
+  /** Webhook delivery logs, for `GET /v1/edits/{id}/webhook-deliveries` (docs/webhooks.md). */
+  readonly webhookDeliveries?: WebhookDeliveryLog | undefined;
+  /**
+   * Outbound URL rules of webhook URLs and of the default image fetcher. Allow-listed origins are
+   * for tests only. @default https URLs of public hosts only (docs/outbound-fetching.md)
+   */
+  readonly outbound?: OutboundUrlPolicy | undefined;
 }

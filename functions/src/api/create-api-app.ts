@@ -1,4 +1,6 @@
 import { RequestError, ValidationError } from '#core/errors.ts';
+import { openApiResponse } from '../openapi/openapi-route.ts';
+import { playgroundResponse } from '../playground/playground-route.ts';
 import { cancelEdit } from '../use-cases/cancel-edit.ts';
 import { createUpload } from '../use-cases/create-upload.ts';
 import { editLinks } from '../use-cases/edit-view.ts';
@@ -6,47 +8,84 @@ import { getEdit } from '../use-cases/get-edit.ts';
 import { submitEdit } from '../use-cases/submit-edit.ts';
 import { type ApiContext, createApiContext } from './api-context.ts';
 import type { ApiApp, ApiDeps, ApiRequest, ApiResponse } from './api-types.ts';
+import type { Caller, RouteAccess } from './auth/access-control.ts';
+import { keyAdminRoutes } from './auth/key-admin-routes.ts';
+import { batchRoutes } from './batches/batch-routes.ts';
 import { errorResponse } from './http-errors.ts';
+import { idempotentCreate } from './idempotency/idempotent-create.ts';
 import { jsonResponse } from './json-response.ts';
 import { parseEditRequest } from './parse-edit-request.ts';
 import { createRouter } from './router.ts';
+import { readPreferWait } from './waiting/prefer-wait.ts';
+import { answerAfterWait, getEditWaiting } from './waiting/wait-routes.ts';
+import { webhookRoutes } from './webhooks/webhook-routes.ts';
 
 interface Call {
   readonly request: ApiRequest;
   readonly params: Readonly<Record<string, string>>;
   readonly requestId: string;
-  /** Who owns the jobs this request may create and see. */
+  /** Who owns the jobs this request may create and see (the key id when keys are required). */
   readonly owner: string;
+  /** The authenticated caller: its key (limits, admin flag) when it has one. */
+  readonly caller: Caller;
 }
 
 type Handler = (ctx: ApiContext, call: Call) => Promise<ApiResponse>;
 
-const routes: { method: string; path: string; handler: Handler }[] = [
+/** `access` (default `key`): who may call the route (auth/access-control.ts). */
+const routes: { method: string; path: string; handler: Handler; access?: RouteAccess }[] = [
   {
     method: 'GET',
     path: '/healthz',
+    access: 'public',
     handler: async (ctx) =>
       jsonResponse(200, { status: 'ok', time: new Date(ctx.clock.now()).toISOString() }),
   },
   {
+    method: 'GET',
+    path: '/openapi.json',
+    access: 'public',
+    handler: async (ctx) => openApiResponse(ctx.config),
+  },
+  {
+    method: 'GET',
+    path: '/playground',
+    access: 'public',
+    handler: async (ctx) => playgroundResponse(ctx.config),
+  },
+  {
     method: 'POST',
     path: '/v1/edits',
-    handler: async (ctx, { request, requestId, owner }) => {
-      const submission = await parseEditRequest(request, ctx.config.limits);
-      const record = await submitEdit(ctx, submission, { requestId, owner });
-      const links = editLinks(record.id);
-      return jsonResponse(
-        202,
-        { id: record.id, status: record.status, createdAt: record.timestamps.createdAt, links },
-        { location: links.self },
-      );
+    handler: async (ctx, call) => {
+      const { request, requestId, owner, caller } = call;
+      const wait = readPreferWait(request.headers, ctx.config.waiting.maxWaitSeconds);
+      const created = await idempotentCreate(ctx, call, async (idempotencyKey) => {
+        const submission = await parseEditRequest(request, ctx.config.limits);
+        const record = await submitEdit(ctx, submission, {
+          requestId,
+          owner,
+          caller,
+          idempotencyKey,
+        });
+        const links = editLinks(record.id);
+        return jsonResponse(
+          202,
+          { id: record.id, status: record.status, createdAt: record.timestamps.createdAt, links },
+          { location: links.self },
+        );
+      });
+      return wait === undefined ? created : answerAfterWait(ctx, created, owner, wait);
     },
   },
   {
     method: 'GET',
     path: '/v1/edits/:id',
-    handler: async (ctx, { params, owner }) =>
-      jsonResponse(200, await getEdit(ctx, params.id ?? '', owner)),
+    handler: async (ctx, { request, params, owner }) => {
+      const wait = readPreferWait(request.headers, ctx.config.waiting.maxWaitSeconds);
+      return wait === undefined
+        ? jsonResponse(200, await getEdit(ctx, params.id ?? '', owner))
+        : getEditWaiting(ctx, params.id ?? '', owner, wait);
+    },
   },
   {
     method: 'POST',
@@ -57,10 +96,22 @@ const routes: { method: string; path: string; handler: Handler }[] = [
   {
     method: 'POST',
     path: '/v1/uploads',
-    handler: async (ctx, { request }) =>
-      jsonResponse(201, await createUpload(ctx, parseOptionalJson(request))),
+    handler: async (ctx, call) =>
+      idempotentCreate(ctx, call, async () =>
+        jsonResponse(201, await createUpload(ctx, parseOptionalJson(call.request), call.owner)),
+      ),
   },
+  ...keyAdminRoutes.map((route) => ({ ...route, access: 'admin' as const })),
+  ...batchRoutes,
+  ...webhookRoutes,
 ];
+
+/** Every route (router spelling) and who may call it, for the OpenAPI test: none undocumented. */
+export const API_ROUTES: readonly {
+  readonly method: string;
+  readonly path: string;
+  readonly access: RouteAccess;
+}[] = routes.map(({ method, path, access }) => ({ method, path, access: access ?? 'key' }));
 
 /**
  * The HTTP API as one plain function, served by the Lambda entry (handlers/api.ts) and by the
@@ -70,7 +121,10 @@ const routes: { method: string; path: string; handler: Handler }[] = [
  */
 export function createApiApp(deps: ApiDeps): ApiApp {
   const ctx = createApiContext(deps);
-  const route = createRouter(routes);
+  // The router hands back the whole route, so that its access rule is known before it runs.
+  const route = createRouter(
+    routes.map((entry) => ({ ...entry, handler: { run: entry.handler, access: entry.access } })),
+  );
   const { maxBodyBytes } = ctx.config.limits;
   const toErrorResponse = (error: unknown, requestId: string, request?: ApiRequest) =>
     errorResponse(error, {
@@ -85,9 +139,15 @@ export function createApiApp(deps: ApiDeps): ApiApp {
     let response: ApiResponse;
     try {
       const { handler, params } = route(request.method, request.path);
+      const caller = await ctx.access.authenticate(request, handler.access ?? 'key');
       checkBodySize(request, maxBodyBytes);
-      const owner = request.principal ?? ctx.config.owner;
-      response = await handler(ctx, { request, params, requestId, owner });
+      response = await handler.run(ctx, {
+        request,
+        params,
+        requestId,
+        owner: caller.owner,
+        caller,
+      });
     } catch (error) {
       response = toErrorResponse(error, requestId, request);
     }

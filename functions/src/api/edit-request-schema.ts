@@ -2,12 +2,21 @@ import { z } from 'zod';
 import {
   checkChoice,
   checkNumber,
+  EDIT_LIMITS,
   type EditParameters,
   OUTPUT_FORMATS,
   SIZE_MODES,
 } from '#core/edit-parameters.ts';
 import { describeValue, isAppError, ValidationError } from '#core/errors.ts';
+import { DEFAULT_MAX_INSTRUCTION_CHARS } from '#core/instruction.ts';
 import { LANES, type Lane } from '#core/jobs/job-record.ts';
+import { webhookRequestSchema } from '#core/webhooks/webhook-subscription.ts';
+import {
+  checkDeadlineAt,
+  checkDeadlineSeconds,
+  DEADLINE_SECONDS_CAP,
+  type DeadlineFields,
+} from './waiting/job-deadline.ts';
 
 /**
  * The strict schemas of `POST /v1/edits`. Unknown fields are refused, and every message says what
@@ -21,8 +30,14 @@ export const MAX_IMAGE_URL_LENGTH = 2048;
 /** An upload id is `upl_<expiry, base 36>_<hex>` (upload-id.ts). */
 const MAX_UPLOAD_ID_LENGTH = 64;
 
+/**
+ * What a field accepts, as JSON Schema, for the OpenAPI document (functions/src/openapi): zod
+ * cannot see inside core's checks, so each check states its rule here, from the same constants.
+ */
+type FieldDoc = Readonly<Record<string, unknown>>;
+
 /** Runs one of core's throwing checks as a zod transform, keeping its message. */
-function coreCheck<T>(check: (value: unknown) => T) {
+function coreCheck<T>(check: (value: unknown) => T, doc: FieldDoc) {
   return z
     .unknown()
     .optional()
@@ -34,12 +49,24 @@ function coreCheck<T>(check: (value: unknown) => T) {
         context.addIssue({ code: 'custom', message: error.message, input: value });
         return z.NEVER;
       }
-    });
+    })
+    .meta(doc);
 }
 
 /** Like coreCheck, for a field that may be left out. */
-function optionalCheck<T>(check: (value: unknown) => T) {
-  return coreCheck((value) => (value === undefined ? undefined : check(value)));
+function optionalCheck<T>(check: (value: unknown) => T, doc: FieldDoc) {
+  return coreCheck((value) => (value === undefined ? undefined : check(value)), doc);
+}
+
+/** The JSON Schema of a numeric field of EDIT_LIMITS. */
+function numberDoc(field: keyof typeof EDIT_LIMITS, description: string): FieldDoc {
+  const { min, max } = EDIT_LIMITS[field];
+  const integer = field === 'steps' || field === 'seed' || field === 'quality';
+  return { type: integer ? 'integer' : 'number', minimum: min, maximum: max, description };
+}
+
+function choiceDoc(allowed: readonly string[], description: string): FieldDoc {
+  return { type: 'string', enum: [...allowed], description };
 }
 
 function objectError(name: string, allowed: readonly string[]) {
@@ -78,6 +105,10 @@ const imageRefSchema = z
     },
     objectError('"image"', IMAGE_KEYS),
   )
+  .meta({
+    description: 'Exactly one of uploadId, url or dataUri.',
+    oneOf: IMAGE_KEYS.map((key) => ({ required: [key] })),
+  })
   .superRefine((image, context) => {
     const given = IMAGE_KEYS.filter((key) => image[key] !== undefined);
     if (given.length !== 1) {
@@ -93,11 +124,18 @@ const OUTPUT_KEYS = ['format', 'quality'] as const;
 const outputSchema = z
   .strictObject(
     {
-      format: coreCheck((value) => checkChoice('output.format', OUTPUT_FORMATS, value)),
-      quality: optionalCheck((value) => checkNumber('quality', value)),
+      format: coreCheck(
+        (value) => checkChoice('output.format', OUTPUT_FORMATS, value),
+        choiceDoc(OUTPUT_FORMATS, 'The output image format.'),
+      ),
+      quality: optionalCheck(
+        (value) => checkNumber('quality', value),
+        numberDoc('quality', 'JPEG and WebP quality; not with png.'),
+      ),
     },
     objectError('"output"', OUTPUT_KEYS),
   )
+  .meta({ required: ['format'], description: 'Default: { "format": "png" }.' })
   .superRefine((output, context) => {
     if (output.format === 'png' && output.quality !== undefined) {
       context.addIssue({
@@ -109,34 +147,79 @@ const outputSchema = z
   .optional();
 
 const fieldShape = {
-  instruction: z.unknown().optional(),
-  steps: optionalCheck((value) => checkNumber('steps', value)),
-  guidanceScale: optionalCheck((value) => checkNumber('guidanceScale', value)),
-  imageGuidanceScale: optionalCheck((value) => checkNumber('imageGuidanceScale', value)),
-  seed: optionalCheck((value) => checkNumber('seed', value)),
-  sizeMode: optionalCheck((value) => checkChoice('sizeMode', SIZE_MODES, value)),
-  lane: optionalCheck((value): Lane => checkChoice('lane', LANES, value)),
+  // Required, but checked by validateInstruction (its own code, INVALID_INSTRUCTION).
+  instruction: z.unknown().optional().meta({
+    type: 'string',
+    minLength: 1,
+    maxLength: DEFAULT_MAX_INSTRUCTION_CHARS,
+    description:
+      'What to change, in plain words. Trimmed; 1 to the configured limit of code points (2000 by default); no control characters other than newline and tab; no model control tokens.',
+  }),
+  steps: optionalCheck(
+    (value) => checkNumber('steps', value),
+    numberDoc('steps', 'Denoising steps. Default 20.'),
+  ),
+  guidanceScale: optionalCheck(
+    (value) => checkNumber('guidanceScale', value),
+    numberDoc('guidanceScale', 'Text guidance scale (0: off). Default 4.5.'),
+  ),
+  imageGuidanceScale: optionalCheck(
+    (value) => checkNumber('imageGuidanceScale', value),
+    numberDoc('imageGuidanceScale', 'Image guidance scale (0: off). Default 1.2.'),
+  ),
+  seed: optionalCheck(
+    (value) => checkNumber('seed', value),
+    numberDoc('seed', 'Noise seed. Default 42.'),
+  ),
+  sizeMode: optionalCheck(
+    (value) => checkChoice('sizeMode', SIZE_MODES, value),
+    choiceDoc(
+      SIZE_MODES,
+      '`aligned`: EXIF orientation applied, output covers the input. `parity`: the reference implementation and its quirks. Default aligned.',
+    ),
+  ),
+  lane: optionalCheck(
+    (value): Lane => checkChoice('lane', LANES, value),
+    choiceDoc(LANES, 'The queue the job waits in. Default interactive.'),
+  ),
   output: outputSchema,
+  deadline: optionalCheck(checkDeadlineAt, {
+    type: 'string',
+    format: 'date-time',
+    description:
+      'If the job has not started by then it ends `expired` and never runs. 1 s to 24 h ahead (configurable); not with deadlineSeconds.',
+  }),
+  deadlineSeconds: optionalCheck(checkDeadlineSeconds, {
+    type: 'integer',
+    minimum: 1,
+    maximum: DEADLINE_SECONDS_CAP,
+    description:
+      'The deadline in seconds from the submission (at most 86400 by default); not with deadline.',
+  }),
 };
 
 const FIELD_NAMES = Object.keys(fieldShape);
 
 /** The JSON body: the fields plus `image` as a reference or a data URI. */
-export const jsonEditRequestSchema = z.strictObject(
-  { image: imageRefSchema, ...fieldShape },
-  objectError('the request body', ['image', ...FIELD_NAMES]),
-);
+export const jsonEditRequestSchema = z
+  .strictObject(
+    { image: imageRefSchema, ...fieldShape, webhook: webhookRequestSchema.optional() },
+    objectError('the request body', ['image', ...FIELD_NAMES, 'webhook']),
+  )
+  .meta({ required: ['image', 'instruction'] });
 
 /** The form fields of a multipart body; the `image` file part is taken out before. */
-export const multipartEditFieldsSchema = z.strictObject(
-  fieldShape,
-  objectError('the multipart form', [
-    'image (a file part)',
-    ...FIELD_NAMES.filter((name) => name !== 'output'),
-    'output.format',
-    'output.quality',
-  ]),
-);
+export const multipartEditFieldsSchema = z
+  .strictObject(
+    fieldShape,
+    objectError('the multipart form', [
+      'image (a file part)',
+      ...FIELD_NAMES.filter((name) => name !== 'output'),
+      'output.format',
+      'output.quality',
+    ]),
+  )
+  .meta({ required: ['instruction'] });
 
 export type ImageReference = z.output<typeof imageRefSchema>;
 
@@ -145,6 +228,8 @@ export interface EditFields {
   readonly instruction: unknown;
   readonly parameters: EditParameters;
   readonly lane: Lane | undefined;
+  /** Checked against the clock when the job is built (waiting/job-deadline.ts). */
+  readonly deadline: DeadlineFields;
 }
 
 type ParsedFields = z.output<typeof multipartEditFieldsSchema>;
@@ -178,5 +263,10 @@ export function toEditFields(parsed: ParsedFields): EditFields {
         ? { format: parsed.output.format }
         : { format: parsed.output.format, quality: parsed.output.quality };
   }
-  return { instruction: parsed.instruction, parameters, lane: parsed.lane };
+  return {
+    instruction: parsed.instruction,
+    parameters,
+    lane: parsed.lane,
+    deadline: { at: parsed.deadline, seconds: parsed.deadlineSeconds },
+  };
 }

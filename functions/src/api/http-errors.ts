@@ -1,5 +1,6 @@
 import { type ErrorCode, isAppError } from '#core/errors.ts';
 import type { ApiResponse, LogSink } from './api-types.ts';
+import { authAndLimitHeaders } from './auth/auth-headers.ts';
 import { jsonResponse } from './json-response.ts';
 
 /**
@@ -24,6 +25,12 @@ export const HTTP_ERRORS: Readonly<Record<ErrorCode, { status: number; expose: b
   IMAGE_TOO_SMALL: { status: 422, expose: true },
   UNSUPPORTED_ASPECT_RATIO: { status: 422, expose: true },
   IMAGE_FETCH_FAILED: { status: 422, expose: true },
+  UNAUTHENTICATED: { status: 401, expose: true },
+  IDEMPOTENCY_KEY_REUSED: { status: 409, expose: true },
+  IDEMPOTENCY_IN_PROGRESS: { status: 409, expose: true },
+  RATE_LIMITED: { status: 429, expose: true },
+  CONCURRENCY_LIMITED: { status: 429, expose: true },
+  QUOTA_EXCEEDED: { status: 429, expose: true },
   DEPENDENCY_UNAVAILABLE: { status: 503, expose: false },
   INTERNAL: { status: 500, expose: false },
   CANCELED: { status: 500, expose: false },
@@ -75,6 +82,7 @@ export function errorResponse(error: unknown, options: ErrorResponseOptions): Ap
     if (error.code === 'METHOD_NOT_ALLOWED' && Array.isArray(allow)) {
       headers.allow = allow.join(', ');
     }
+    Object.assign(headers, authAndLimitHeaders(error.code, error.details));
     return jsonResponse(known.status, body, headers);
   }
   if (isAppError(error) && error.code === 'DEPENDENCY_UNAVAILABLE') {

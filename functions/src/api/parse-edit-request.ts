@@ -3,6 +3,7 @@ import { validateEditParameters } from '#core/edit-parameters.ts';
 import { RequestError, ValidationError } from '#core/errors.ts';
 import { validateInstruction } from '#core/instruction.ts';
 import type { Lane } from '#core/jobs/job-record.ts';
+import type { WebhookRequest } from '#core/webhooks/webhook-subscription.ts';
 import type { ApiLimits } from './api-config.ts';
 import type { ApiRequest } from './api-types.ts';
 import { decodeDataUri } from './data-uri.ts';
@@ -13,6 +14,7 @@ import {
   parseWithSchema,
   toEditFields,
 } from './edit-request-schema.ts';
+import type { DeadlineFields } from './waiting/job-deadline.ts';
 
 /** Where the image of a submission comes from. */
 export type ImageSource =
@@ -28,9 +30,19 @@ export interface EditSubmission {
   /** Only the fields the caller gave; defaults are applied when the job is built. */
   readonly parameters: EditParameters;
   readonly lane: Lane | undefined;
+  /** `deadline` / `deadlineSeconds` as given; resolved against the clock by submitEdit. */
+  readonly deadline?: DeadlineFields | undefined;
+  /** `webhook` as given (JSON bodies only); its URL rules are applied by submitEdit. */
+  readonly webhook?: WebhookRequest | undefined;
 }
 
-const NUMERIC_FIELDS = new Set(['steps', 'guidanceScale', 'imageGuidanceScale', 'seed']);
+const NUMERIC_FIELDS = new Set([
+  'steps',
+  'guidanceScale',
+  'imageGuidanceScale',
+  'seed',
+  'deadlineSeconds',
+]);
 const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /**
@@ -47,9 +59,11 @@ export async function parseEditRequest(
   const mediaType = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   let fields: EditFields;
   let image: ImageSource | (() => Promise<ImageSource>);
+  let webhook: WebhookRequest | undefined;
   if (mediaType === 'application/json') {
     const body = parseWithSchema(jsonEditRequestSchema, parseJson(request.body));
     fields = toEditFields(body);
+    webhook = body.webhook;
     const ref = body.image;
     image =
       ref.uploadId !== undefined
@@ -84,7 +98,14 @@ export async function parseEditRequest(
   });
   const parameters = validateEditParameters(fields.parameters);
   const source = typeof image === 'function' ? await image() : image;
-  return { image: source, instruction, parameters, lane: fields.lane };
+  return {
+    image: source,
+    instruction,
+    parameters,
+    lane: fields.lane,
+    deadline: fields.deadline,
+    webhook,
+  };
 }
 
 function inlineFromDataUri(dataUri: string, limits: ApiLimits): ImageSource {

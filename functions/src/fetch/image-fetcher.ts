@@ -1,13 +1,19 @@
 /**
- * Downloads the image of a `{ "url": ... }` submission with hard limits: https only (plain http
- * only for origins on an explicit allow-list, which tests use), redirects followed by hand up to
- * a bound with loop detection, one deadline for the whole download, a byte limit enforced while
- * reading, and content that is plainly not an image refused before its body is read.
- *
- * Not yet done here (issue 5): refusing private, loopback, link-local and metadata addresses after
- * DNS resolution (DESIGN §9). Keep this module the only place that fetches caller URLs.
+ * Downloads the image of a `{ "url": ... }` submission through the safe fetcher (safe-fetch.ts):
+ * https only (plain http only for origins on an explicit allow-list, which tests use), no private,
+ * loopback, link-local, CGNAT or metadata address by the URL's text, after DNS resolution or after
+ * a redirect, redirects followed by hand up to a bound with loop detection, one deadline for the
+ * whole download, a byte limit enforced while reading, and content that is plainly not an image
+ * refused before its body is read. Keep this module the only place that fetches image URLs.
  */
 import { RequestError, ValidationError } from '#core/errors.ts';
+import {
+  checkOutboundUrl,
+  describeUrl,
+  type OutboundRefusal,
+  type OutboundUrlPolicy,
+} from '#core/net/outbound-url.ts';
+import { type Resolver, SafeFetchError, type SafeFetchReason, safeFetch } from './safe-fetch.ts';
 
 export interface FetchedImage {
   readonly bytes: Uint8Array;
@@ -18,9 +24,11 @@ export interface FetchedImage {
 }
 
 /**
- * @throws ValidationError `INVALID_ARGUMENT` (a URL that is not allowed), `IMAGE_TOO_LARGE`,
+ * @throws ValidationError `INVALID_ARGUMENT` (a URL its text alone condemns: not https, with
+ *   credentials, a blocked address or local-only name, a privileged port), `IMAGE_TOO_LARGE`,
  *   `UNSUPPORTED_IMAGE_FORMAT` (the server says the content is not an image); RequestError
- *   `IMAGE_FETCH_FAILED` (network, timeout, HTTP status, redirect loop or too many redirects).
+ *   `IMAGE_FETCH_FAILED` (a name resolving to a blocked address, a redirect to a URL that is not
+ *   allowed, DNS, network, timeout, HTTP status, redirect loop or too many redirects).
  */
 export type FetchImage = (
   url: string,
@@ -33,188 +41,113 @@ export interface ImageFetcherOptions {
   /** @default 3 */
   readonly maxRedirects?: number;
   /**
-   * Origins that may be fetched over plain http, e.g. `http://127.0.0.1:40123`. For tests only;
-   * production passes none, so only https is fetched.
+   * Origins exempt from the https and address rules, e.g. `http://127.0.0.1:40123`. For tests
+   * only; production passes none.
    */
   readonly allowHttpOrigins?: readonly string[];
-  /** @default globalThis.fetch */
-  readonly fetch?: typeof globalThis.fetch;
+  /** Resolves host names (tests inject one). @default dns.lookup with all: true */
+  readonly resolve?: Resolver;
 }
 
-const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const IMAGE_CONTENT_TYPES =
   /^(image\/[a-z0-9.+-]+|application\/octet-stream|binary\/octet-stream)$/;
+
+const REFUSALS: ReadonlySet<SafeFetchReason> = new Set<OutboundRefusal>([
+  'invalid-url',
+  'too-long',
+  'scheme',
+  'credentials',
+  'port',
+  'blocked-host',
+  'blocked-address',
+]);
 
 export function createImageFetcher(options: ImageFetcherOptions = {}): FetchImage {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const maxRedirects = options.maxRedirects ?? 3;
-  const httpOrigins = new Set(
-    (options.allowHttpOrigins ?? []).map((origin) => new URL(origin).origin),
-  );
-  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const policy: OutboundUrlPolicy = { allowOrigins: options.allowHttpOrigins ?? [] };
 
   return async (text, { maxBytes }) => {
-    let url = parseAllowed(text, httpOrigins);
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    const visited = new Set([url.href]);
+    const checked = checkOutboundUrl(text, policy);
+    if (!checked.ok) {
+      throw new ValidationError(
+        'INVALID_ARGUMENT',
+        `Expected "image.url" to be an absolute https URL without credentials, on the default port or one from 1024, naming a public host, but ${checked.problem}`,
+        {
+          details: {
+            field: 'image.url',
+            reason: checked.reason,
+            ...(checked.addressClass === undefined ? {} : { addressClass: checked.addressClass }),
+          },
+        },
+      );
+    }
     try {
-      for (let redirects = 0; ; redirects++) {
-        const response = await request(fetchImpl, url, controller.signal, timeoutMs);
-        if (!REDIRECTS.has(response.status)) {
-          return await readImage(response, url, maxBytes, controller.signal, timeoutMs);
-        }
-        await discard(response);
-        const location = response.headers.get('location');
-        const next = location === null ? undefined : resolveRedirect(location, url);
-        if (next === undefined) {
-          throw fetchFailed(
-            url,
-            'bad-redirect',
-            `it answered ${response.status} without a usable Location header`,
-          );
-        }
-        if (!isAllowed(next, httpOrigins)) {
-          throw fetchFailed(
-            url,
-            'redirect-not-allowed',
-            `it redirected to ${describeUrl(next)}, which is not an https URL`,
-          );
-        }
-        if (visited.has(next.href)) {
-          throw fetchFailed(
-            url,
-            'redirect-loop',
-            `it redirected back to ${describeUrl(next)} (a redirect loop)`,
-          );
-        }
-        if (redirects >= maxRedirects) {
-          throw fetchFailed(
-            url,
-            'too-many-redirects',
-            `it redirected more than ${maxRedirects} times`,
-          );
-        }
-        visited.add(next.href);
-        url = next;
-      }
-    } finally {
-      clearTimeout(timer);
+      const response = await safeFetch(
+        {
+          url: checked.url,
+          headers: { accept: 'image/jpeg, image/png, image/webp, image/*;q=0.8, */*;q=0.1' },
+        },
+        {
+          policy,
+          ...(options.resolve === undefined ? {} : { resolve: options.resolve }),
+          timeoutMs,
+          maxRedirects,
+          maxBytes,
+          onHead: ({ status, headers, url }) => checkHead(status, headers['content-type'], url),
+        },
+      );
+      return {
+        bytes: response.body,
+        contentType: response.headers['content-type'],
+        finalUrl: response.url.href,
+      };
+    } catch (error) {
+      if (error instanceof SafeFetchError) throw fromSafeFetch(error, maxBytes);
+      throw error;
     }
   };
 }
 
-function parseAllowed(text: string, httpOrigins: ReadonlySet<string>): URL {
-  const url = URL.canParse(text) ? new URL(text) : undefined;
-  if (url === undefined || !isAllowed(url, httpOrigins)) {
-    throw new ValidationError(
-      'INVALID_ARGUMENT',
-      `Expected "image.url" to be an absolute https URL without credentials but received ${JSON.stringify(text.slice(0, 100))}`,
-      { details: { field: 'image.url', allowed: 'https URLs' } },
-    );
-  }
-  return url;
-}
-
-function isAllowed(url: URL, httpOrigins: ReadonlySet<string>): boolean {
-  if (url.username !== '' || url.password !== '') return false;
-  return url.protocol === 'https:' || (url.protocol === 'http:' && httpOrigins.has(url.origin));
-}
-
-function resolveRedirect(location: string, base: URL): URL | undefined {
-  return URL.canParse(location, base.href) ? new URL(location, base) : undefined;
-}
-
-async function request(
-  fetchImpl: typeof globalThis.fetch,
-  url: URL,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<Response> {
-  try {
-    return await fetchImpl(url, {
-      redirect: 'manual',
-      signal,
-      headers: { accept: 'image/jpeg, image/png, image/webp, image/*;q=0.8, */*;q=0.1' },
-    });
-  } catch (error) {
-    throw signal.aborted
-      ? timedOut(url, timeoutMs, error)
-      : fetchFailed(url, 'network', `the connection failed (${errorText(error)})`, error);
-  }
-}
-
-async function readImage(
-  response: Response,
-  url: URL,
-  maxBytes: number,
-  signal: AbortSignal,
-  timeoutMs: number,
-): Promise<FetchedImage> {
-  if (!response.ok) {
-    await discard(response);
-    throw fetchFailed(url, 'status', `it answered HTTP ${response.status}`, undefined, {
-      status: response.status,
+/** Refuses an error status or a content type that is not an image before the body is read. */
+function checkHead(status: number, contentType: string | undefined, url: URL): void {
+  if (status < 200 || status > 299) {
+    throw fetchFailed(describeUrl(url), 'status', `it answered HTTP ${status}`, undefined, {
+      status,
     });
   }
-  const contentType = response.headers.get('content-type') ?? undefined;
   const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
   if (mediaType !== undefined && mediaType !== '' && !IMAGE_CONTENT_TYPES.test(mediaType)) {
-    await discard(response);
     throw new ValidationError(
       'UNSUPPORTED_IMAGE_FORMAT',
       `Expected "image.url" to answer with a JPEG, PNG or WebP image but ${describeUrl(url)} answered with ${mediaType}`,
       { details: { field: 'image.url', contentType: mediaType, allowed: ['jpeg', 'png', 'webp'] } },
     );
   }
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await discard(response);
-    throw tooLarge(url, maxBytes, `declares ${declared} bytes`);
+}
+
+function fromSafeFetch(error: SafeFetchError, maxBytes: number): ValidationError | RequestError {
+  if (error.reason === 'too-large') {
+    return new ValidationError(
+      'IMAGE_TOO_LARGE',
+      `Expected an image of at most ${maxBytes} bytes from "image.url" but ${error.url}: ${error.problem}`,
+      { cause: error, details: { field: 'image.url', maxBytes } },
+    );
   }
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    if (response.body !== null) {
-      for await (const chunk of response.body) {
-        size += chunk.byteLength;
-        // Leaving the loop by throwing cancels the stream (the iterator's return()).
-        if (size > maxBytes) {
-          throw tooLarge(url, maxBytes, `sent more than ${maxBytes} bytes`);
-        }
-        chunks.push(chunk);
-      }
-    }
-  } catch (error) {
-    if (error instanceof ValidationError) throw error;
-    throw signal.aborted
-      ? timedOut(url, timeoutMs, error)
-      : fetchFailed(url, 'network', `the download broke off (${errorText(error)})`, error);
+  if (error.redirect && REFUSALS.has(error.reason)) {
+    return fetchFailed(
+      error.url,
+      'redirect-not-allowed',
+      `it redirected to a URL that is not allowed: ${error.problem}`,
+      error,
+      { refusal: error.reason, ...error.details },
+    );
   }
-  return { bytes: new Uint8Array(Buffer.concat(chunks)), contentType, finalUrl: url.href };
-}
-
-async function discard(response: Response): Promise<void> {
-  // Unread bodies hold their connection; errors while dropping one do not matter to the caller.
-  await response.body?.cancel().catch(() => undefined);
-}
-
-function tooLarge(url: URL, maxBytes: number, what: string): ValidationError {
-  return new ValidationError(
-    'IMAGE_TOO_LARGE',
-    `Expected an image of at most ${maxBytes} bytes from "image.url" but ${describeUrl(url)} ${what}`,
-    { details: { field: 'image.url', maxBytes } },
-  );
-}
-
-function timedOut(url: URL, timeoutMs: number, cause: unknown): RequestError {
-  return fetchFailed(url, 'timeout', `it did not deliver the image within ${timeoutMs} ms`, cause, {
-    timeoutMs,
-  });
+  return fetchFailed(error.url, error.reason, error.problem, error, error.details);
 }
 
 function fetchFailed(
-  url: URL,
+  where: string,
   reason: string,
   what: string,
   cause?: unknown,
@@ -222,22 +155,10 @@ function fetchFailed(
 ): RequestError {
   return new RequestError(
     'IMAGE_FETCH_FAILED',
-    `Expected "image.url" to deliver an image but ${what} (${describeUrl(url)})`,
+    `Expected "image.url" to deliver an image but ${what} (${where})`,
     {
       ...(cause === undefined ? {} : { cause }),
       details: { field: 'image.url', reason, ...extra },
     },
   );
-}
-
-/** Origin and path only: a query string may carry a caller's signature or token. */
-function describeUrl(url: URL): string {
-  const text = `${url.origin}${url.pathname}`;
-  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
-}
-
-function errorText(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
 }

@@ -4,7 +4,9 @@
  * adapters once per container, and serves the same app as the local server.
  */
 import { type AwsClients, createAwsClients } from '#core/aws/aws-clients.ts';
+import { createS3AccessStores } from '#core/aws/s3-access-stores.ts';
 import { S3BlobStore } from '#core/aws/s3-blob-store.ts';
+import { S3DeliveryLog } from '#core/aws/s3-delivery-log.ts';
 import { S3JobStore } from '#core/aws/s3-job-store.ts';
 import { createSqsEventQueue } from '#core/aws/sqs-event-queue.ts';
 import { SqsJobQueue } from '#core/aws/sqs-job-queue.ts';
@@ -13,7 +15,9 @@ import { ConfigError } from '#core/errors.ts';
 import { parseJobMessage } from '#core/jobs/job-message.ts';
 import { apiConfigFromAppConfig } from '../api/api-config.ts';
 import type { ApiApp, ApiDeps } from '../api/api-types.ts';
+import { awsBatchPorts } from '../api/batches/batch-ports.ts';
 import { createApiApp } from '../api/create-api-app.ts';
+import { sqsQueueDepth } from '../api/waiting/sqs-queue-depth.ts';
 import { createLambdaHandler, type LambdaApiHandler } from './lambda-adapter.ts';
 
 /** The API's dependencies on S3 and SQS, from a parsed `aws` configuration. */
@@ -41,6 +45,23 @@ export function buildAwsApiDeps(config: AppConfig, clients?: AwsClients): ApiDep
     },
     events: createSqsEventQueue({ client: sqs, queueUrl: storage.eventsQueueUrl }),
     config: apiConfigFromAppConfig(config),
+    // API keys, idempotency records and per-key limits under keys/, idempotency/, limits/.
+    ...createS3AccessStores({ client: s3, bucket: storage.bucket }),
+    queueDepth: sqsQueueDepth(sqs, storage.queueUrls),
+    // Written by the webhook Lambda beside the job records (jobs/<id>/webhook-deliveries.json).
+    webhookDeliveries: new S3DeliveryLog({ client: s3, bucket: storage.bucket }),
+    // Without the task queue (VIBE_BATCH_TASKS_QUEUE_URL) the batch routes answer 404.
+    ...(storage.batchTasksQueueUrl === undefined
+      ? {}
+      : {
+          batches: awsBatchPorts({
+            s3,
+            sqs,
+            bucket: storage.bucket,
+            tasksQueueUrl: storage.batchTasksQueueUrl,
+            eventsQueueUrl: storage.eventsQueueUrl,
+          }),
+        }),
   };
 }
 

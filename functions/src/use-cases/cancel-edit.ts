@@ -2,6 +2,7 @@ import { ConflictError } from '#core/errors.ts';
 import type { JobRecord } from '#core/jobs/job-record.ts';
 import { isTerminalStatus } from '#core/jobs/job-status.ts';
 import type { ApiContext } from '../api/api-context.ts';
+import { recordBatchJob } from '../api/batches/record-batch-job.ts';
 import { readJob } from './get-edit.ts';
 import { publishEvent } from './submit-edit.ts';
 
@@ -51,6 +52,7 @@ export async function cancelEdit(
       throw error;
     }
     await publishEvent(ctx, updated, requestId);
+    await recordBatchJob(ctx, updated, requestId);
     return { id, status: 'canceled', canceled };
   }
 }

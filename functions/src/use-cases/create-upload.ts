@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { describeValue } from '#core/errors.ts';
 import { uploadKey } from '#core/jobs/storage-keys.ts';
 import type { ApiContext } from '../api/api-context.ts';
+import { ownedUploadToken } from '../api/auth/upload-owner.ts';
 import { parseWithSchema } from '../api/edit-request-schema.ts';
 import { makeUploadId } from '../api/upload-id.ts';
 
@@ -59,12 +60,17 @@ export interface UploadTicket {
  * carries its expiry (upload-id.ts). The body may bind the exact size (`contentLength`, enforced by
  * S3's signature) and the content type.
  */
-export async function createUpload(ctx: ApiContext, body: unknown): Promise<UploadTicket> {
+export async function createUpload(
+  ctx: ApiContext,
+  body: unknown,
+  /** The key the upload belongs to: only it can submit the upload id (auth/upload-owner.ts). */
+  owner: string = ctx.config.owner,
+): Promise<UploadTicket> {
   const maxBytes = ctx.config.limits.maxImageBytes;
   const request = parseWithSchema(uploadRequestSchema(maxBytes), body);
   const ttl = ctx.config.signedUrlTtlSeconds;
   const expiresAt = new Date((Math.floor(ctx.clock.now() / 1000) + ttl) * 1000);
-  const uploadId = makeUploadId(expiresAt, ctx.ids.uploadToken());
+  const uploadId = makeUploadId(expiresAt, ownedUploadToken(ctx.ids.uploadToken(), owner));
   const signed = await ctx.dependency('blob store sign upload', () =>
     ctx.blobs.signedUploadUrl(uploadKey(uploadId), {
       expiresInSeconds: ttl,

@@ -1,6 +1,7 @@
 import type { JobRecord } from '#core/jobs/job-record.ts';
 import { isTerminalStatus } from '#core/jobs/job-status.ts';
 import type { SignedUrl } from '#core/ports.ts';
+import type { QueuePosition } from '../api/waiting/queue-position.ts';
 
 /** The public links of a job. Relative, so they hold behind any host or proxy. */
 export function editLinks(id: string): { self: string; cancel: string } {
@@ -13,7 +14,13 @@ export function editLinks(id: string): { self: string; cancel: string } {
  * checksum) stay out. Timings come from the worker's metrics when it wrote them; until then the
  * queue time and the total are derived from the timestamps (`null` where not known yet).
  */
-export function toEditView(record: JobRecord, output: SignedUrl | undefined, now: number) {
+export function toEditView(
+  record: JobRecord,
+  output: SignedUrl | undefined,
+  now: number,
+  /** Where a queued job stands in its lane (waiting/queue-position.ts); null otherwise. */
+  queue: QueuePosition | null = null,
+) {
   const created = Date.parse(record.timestamps.createdAt);
   const started =
     record.timestamps.startedAt === null ? undefined : Date.parse(record.timestamps.startedAt);
@@ -36,6 +43,9 @@ export function toEditView(record: JobRecord, output: SignedUrl | undefined, now
     startedAt: record.timestamps.startedAt,
     completedAt: record.timestamps.completedAt,
     attempts: record.attempts,
+    /** If the job has not started by then it ends `expired`. */
+    deadline: record.deadline,
+    queue,
     progress: record.progress,
     timings: { queueMs, inferenceMs: record.metrics?.inferenceMs ?? null, totalMs },
     error: record.error,

@@ -1,6 +1,7 @@
 import { NotFoundError } from '#core/errors.ts';
 import { JOB_ID_PATTERN, type JobRecord } from '#core/jobs/job-record.ts';
 import type { ApiContext } from '../api/api-context.ts';
+import { queuePosition } from '../api/waiting/queue-position.ts';
 import { type EditView, toEditView } from './edit-view.ts';
 
 /**
@@ -20,9 +21,21 @@ export async function readJob(ctx: ApiContext, id: string, owner: string): Promi
   return record;
 }
 
-/** `GET /v1/edits/{id}`: the job's view, with a fresh presigned URL for a succeeded output. */
-export async function getEdit(ctx: ApiContext, id: string, owner: string): Promise<EditView> {
-  const record = await readJob(ctx, id, owner);
+/**
+ * `GET /v1/edits/{id}`: the job's view, with a fresh presigned URL for a succeeded output and the
+ * queue position of a queued job. `record` skips the read when the caller has just made it.
+ */
+export async function getEdit(
+  ctx: ApiContext,
+  id: string,
+  owner: string,
+  record: JobRecord | undefined = undefined,
+): Promise<EditView> {
+  const job = record ?? (await readJob(ctx, id, owner));
+  return editViewOf(ctx, job);
+}
+
+async function editViewOf(ctx: ApiContext, record: JobRecord): Promise<EditView> {
   const outputKey = record.status === 'succeeded' ? record.output?.key : undefined;
   const output =
     outputKey === undefined
@@ -32,5 +45,5 @@ export async function getEdit(ctx: ApiContext, id: string, owner: string): Promi
             expiresInSeconds: ctx.config.signedUrlTtlSeconds,
           }),
         );
-  return toEditView(record, output, ctx.clock.now());
+  return toEditView(record, output, ctx.clock.now(), await queuePosition(ctx, record));
 }

@@ -1,6 +1,7 @@
 import { NotFoundError, RequestError, ValidationError } from '#core/errors.ts';
 import { uploadKey } from '#core/jobs/storage-keys.ts';
 import type { ApiContext } from '../api/api-context.ts';
+import { uploadOwnedBy } from '../api/auth/upload-owner.ts';
 import type { ImageSource } from '../api/parse-edit-request.ts';
 import { parseUploadId } from '../api/upload-id.ts';
 
@@ -11,7 +12,12 @@ import { parseUploadId } from '../api/upload-id.ts';
  * @throws RequestError `UPLOAD_NOT_FOUND` (404), `UPLOAD_EXPIRED` (410), `IMAGE_FETCH_FAILED`;
  *   ValidationError `INVALID_ARGUMENT`, `IMAGE_TOO_LARGE`, `UNSUPPORTED_IMAGE_FORMAT`.
  */
-export async function resolveImageBytes(ctx: ApiContext, source: ImageSource): Promise<Uint8Array> {
+export async function resolveImageBytes(
+  ctx: ApiContext,
+  source: ImageSource,
+  /** The submitting key: an upload id of another key is answered like one never created. */
+  owner?: string,
+): Promise<Uint8Array> {
   const maxBytes = ctx.config.limits.maxImageBytes;
   switch (source.kind) {
     case 'inline':
@@ -19,7 +25,7 @@ export async function resolveImageBytes(ctx: ApiContext, source: ImageSource): P
     case 'url':
       return (await ctx.fetchImage(source.url, { maxBytes })).bytes;
     case 'upload':
-      return readUpload(ctx, source.uploadId, maxBytes);
+      return readUpload(ctx, source.uploadId, maxBytes, owner);
   }
 }
 
@@ -27,8 +33,16 @@ async function readUpload(
   ctx: ApiContext,
   uploadId: string,
   maxBytes: number,
+  owner: string | undefined,
 ): Promise<Uint8Array> {
   const putExpiresAt = parseUploadId(uploadId);
+  if (owner !== undefined && !uploadOwnedBy(uploadId, owner)) {
+    throw new RequestError(
+      'UPLOAD_NOT_FOUND',
+      `Expected an upload id created with this API key (POST /v1/uploads) but upload ${uploadId} was not`,
+      { details: { uploadId } },
+    );
+  }
   const now = ctx.clock.now();
   const usableUntil = putExpiresAt.getTime() + ctx.config.uploadRetentionSeconds * 1000;
   if (now >= usableUntil) {

@@ -1,12 +1,27 @@
+import { ConflictError } from '#core/errors.ts';
 import { jobEventFor } from '#core/jobs/job-event.ts';
 import type { JobMessage } from '#core/jobs/job-message.ts';
 import type { JobRecord, NewJobRecord } from '#core/jobs/job-record.ts';
 import { imageContentType, inputKey } from '#core/jobs/storage-keys.ts';
+import { resolveWebhookSubscription } from '#core/webhooks/webhook-subscription.ts';
 import type { ApiContext } from '../api/api-context.ts';
+import type { Caller, JobReservation } from '../api/auth/access-control.ts';
 import { describeError } from '../api/http-errors.ts';
 import { type InspectedImage, inspectImage } from '../api/image-inspection.ts';
 import type { EditSubmission } from '../api/parse-edit-request.ts';
+import { resolveDeadline } from '../api/waiting/job-deadline.ts';
 import { resolveImageBytes } from './resolve-image.ts';
+
+/** Options of submitEdit for the batch fan-out (api/batches/fan-out-chunk.ts). */
+export interface SubmitOptions {
+  /**
+   * The job's id, chosen by the caller instead of drawn (a batch item's `<batchId>-<line>`), so
+   * that a retried submission finds its job. With it, a failed message send leaves the record
+   * `queued` for the retry, and an existing job (ConflictError) keeps its input.
+   */
+  readonly jobId?: string;
+  readonly batchId?: string;
+}
 
 /**
  * Accepts an edit: resolve and check the image, then write in the one order that never leaves a
@@ -26,35 +41,76 @@ import { resolveImageBytes } from './resolve-image.ts';
 export async function submitEdit(
   ctx: ApiContext,
   submission: EditSubmission,
-  caller: { readonly requestId: string; readonly owner: string },
+  caller: {
+    readonly requestId: string;
+    readonly owner: string;
+    /** The authenticated caller, whose key's concurrency and quota the job takes. */
+    readonly caller?: Caller;
+    /** Stored in the record (the API answers replays from its idempotency store). */
+    readonly idempotencyKey?: string | undefined;
+  },
+  options: SubmitOptions = {},
 ): Promise<JobRecord> {
   const { requestId, owner } = caller;
+  const deadline = resolveDeadline(
+    submission.deadline,
+    ctx.clock.now(),
+    ctx.config.waiting.maxDeadlineSeconds,
+  );
+  // A webhook URL its text alone condemns is refused before any image is fetched.
+  const webhook =
+    submission.webhook === undefined
+      ? null
+      : resolveWebhookSubscription(submission.webhook, ctx.outbound);
   const sizeMode = submission.parameters.sizeMode ?? ctx.config.defaults.sizeMode;
-  const bytes = await resolveImageBytes(ctx, submission.image);
+  const bytes = await resolveImageBytes(ctx, submission.image, owner);
   const image = await inspectImage(
     bytes,
     { maxBytes: ctx.config.limits.maxImageBytes, maxInputPixels: ctx.config.limits.maxInputPixels },
     { autoOrient: sizeMode === 'aligned' },
   );
 
-  const id = ctx.ids.jobId();
+  const id = options.jobId ?? ctx.ids.jobId();
   const key = inputKey(id);
-  const job = buildJob(ctx, submission, { id, key, owner }, image);
-  await ctx.dependency('blob store put', () =>
-    ctx.blobs.put(key, bytes, { contentType: imageContentType(image.format) }),
+  const job = {
+    ...buildJob(ctx, submission, { id, key, owner }, image),
+    deadline,
+    idempotencyKey: caller.idempotencyKey ?? null,
+    batchId: options.batchId ?? null,
+    webhook,
+  };
+  // Concurrency and quota of the key are held before anything is written, given back on failure.
+  const reservation: JobReservation = await ctx.access.reserveJobs(
+    caller.caller ?? { owner, key: undefined },
+    [{ id, lane: job.lane }],
+    requestId,
   );
+  try {
+    await ctx.dependency('blob store put', () =>
+      ctx.blobs.put(key, bytes, { contentType: imageContentType(image.format) }),
+    );
+  } catch (error) {
+    await reservation.release();
+    throw error;
+  }
   let record: JobRecord;
   try {
     record = await ctx.dependency('job store create', () => ctx.jobs.create(job));
   } catch (error) {
-    await removeInput(ctx, key, requestId);
+    // With a caller's own id, a conflict means its job exists: the input is that job's.
+    if (!(options.jobId !== undefined && error instanceof ConflictError)) {
+      await removeInput(ctx, key, requestId);
+    }
+    await reservation.release();
     throw error;
   }
   const message: JobMessage = { v: 1, jobId: id, lane: job.lane, traceId: requestId };
   try {
     await ctx.dependency('queue send', () => ctx.queues[job.lane].send(message));
   } catch (error) {
-    await withdraw(ctx, record, error, requestId);
+    // A caller with its own id retries with it: the record stays queued for that retry to send.
+    if (options.jobId === undefined) await withdraw(ctx, record, error, requestId);
+    await reservation.release();
     throw error;
   }
   await publishEvent(ctx, record, requestId);

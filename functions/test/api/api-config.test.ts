@@ -31,6 +31,15 @@ describe('resolveApiConfig', () => {
       imageFetch: { timeoutMs: 10_000, maxRedirects: 3 },
       model: null,
       owner: 'anonymous',
+      playground: false,
+      access: {
+        auth: undefined,
+        keyCacheSeconds: 5,
+        concurrencyRetryAfterSeconds: 5,
+        idempotencyTtlSeconds: 86_400,
+        idempotencyLockSeconds: 60,
+      },
+      waiting: { maxWaitSeconds: 25, maxDeadlineSeconds: 86_400 },
     });
     expect(Object.isFrozen(config)).toBe(true);
   });

@@ -30,6 +30,7 @@ beforeAll(async () => {
       const n = Number(path.slice(5));
       redirect(n === 0 ? '/cat.png' : `/hop/${n - 1}`);
     } else if (path === '/elsewhere') redirect('http://127.0.0.1:9/x.png');
+    else if (path === '/to-metadata') redirect('https://169.254.169.254/latest/meta-data/iam/');
     else if (path === '/no-location') {
       response.writeHead(301);
       response.end();
@@ -152,8 +153,8 @@ describe('createImageFetcher', () => {
   it('refuses plain http without an allow-list entry, and credentials, without any request', async () => {
     const calls: string[] = [];
     const strict = createImageFetcher({
-      fetch: (input) => {
-        calls.push(String(input));
+      resolve: (host) => {
+        calls.push(host);
         return Promise.reject(new Error('no network'));
       },
     });
@@ -170,6 +171,49 @@ describe('createImageFetcher', () => {
       code: 'INVALID_ARGUMENT',
     });
     expect(calls).toEqual([]);
+  });
+});
+
+describe('createImageFetcher against SSRF', () => {
+  it.each([
+    ['https://0x7f000001/cat.png', 'loopback'],
+    ['https://2130706433/cat.png', 'loopback'],
+    ['https://[::ffff:127.0.0.1]/cat.png', 'loopback'],
+    ['https://169.254.169.254/latest/meta-data/', 'metadata'],
+  ])('refuses %s by its text with INVALID_ARGUMENT', async (url, addressClass) => {
+    await expect(fetcher()(url, { maxBytes: 10_000 })).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      details: { field: 'image.url', reason: 'blocked-address', addressClass },
+    });
+  });
+
+  it('refuses a name that resolves to 127.0.0.1 with IMAGE_FETCH_FAILED, before connecting', async () => {
+    const asked: string[] = [];
+    const rebinding = createImageFetcher({
+      resolve: async (host) => {
+        asked.push(host);
+        return [{ address: '127.0.0.1', family: 4 }];
+      },
+    });
+
+    await expect(
+      rebinding('https://images.example.com/cat.png', { maxBytes: 10_000 }),
+    ).rejects.toMatchObject({
+      code: 'IMAGE_FETCH_FAILED',
+      details: { reason: 'blocked-address', addressClass: 'loopback' },
+    });
+    expect(asked).toEqual(['images.example.com']);
+  });
+
+  it('refuses a redirect to the metadata address', async () => {
+    await expect(fetcher()(`${origin}/to-metadata`, { maxBytes: 10_000 })).rejects.toMatchObject({
+      code: 'IMAGE_FETCH_FAILED',
+      details: {
+        reason: 'redirect-not-allowed',
+        refusal: 'blocked-address',
+        addressClass: 'metadata',
+      },
+    });
   });
 });
 

@@ -45,6 +45,8 @@ beforeAll(async () => {
       [ENV.eventsQueueUrl]: queueUrls.events,
       [ENV.awsEndpointUrl]: endpoint,
       [ENV.awsRegion]: 'us-east-1',
+      // API keys on the Lambda are tested in functions/test/api/auth/lambda-keys.test.ts.
+      [ENV.auth]: 'disabled',
     },
     clients,
   );

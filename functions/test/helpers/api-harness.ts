@@ -158,7 +158,7 @@ export function createHarness(root: string, options: HarnessOptions = {}): Harne
     fetchImage:
       options.fetchImage ??
       createImageFetcher({
-        fetch: () =>
+        resolve: () =>
           Promise.reject(new Error('this test does not expect image URLs to be fetched')),
       }),
   };

@@ -21,6 +21,8 @@ export interface EditApiProps {
   readonly laneQueues: Readonly<Record<LaneName, sqs.IQueue>>;
   /** Cancel and expiry emit events without a worker. */
   readonly eventsQueue: sqs.IQueue;
+  /** `POST /v1/batches` sends fan-out tasks; cancel sends cancel tasks. */
+  readonly batchTasksQueue: sqs.IQueue;
   readonly logRetention: logs.RetentionDays;
 }
 
@@ -61,6 +63,7 @@ export class EditApi extends Construct {
         [ENV_NAMES.queueUrlInteractive]: props.laneQueues.interactive.queueUrl,
         [ENV_NAMES.queueUrlBatch]: props.laneQueues.batch.queueUrl,
         [ENV_NAMES.eventsQueueUrl]: props.eventsQueue.queueUrl,
+        [ENV_NAMES.batchTasksQueueUrl]: props.batchTasksQueue.queueUrl,
       },
     });
     this.grantLeastPrivilege(props);
@@ -151,9 +154,10 @@ export class EditApi extends Construct {
   }
 
   /**
-   * Exactly what the API's use cases do: write inputs and job records, read job records, uploads
-   * and outputs (presigned GETs are signed with this role), delete consumed uploads, list the
-   * bucket (so a missing key is a 404, not a 403), enqueue jobs and events.
+   * Exactly what the API's use cases do: write inputs (and delete one whose enqueue failed), job
+   * and batch records, API keys, idempotency records and per-key limits; read uploads and outputs
+   * (presigned GETs are signed with this role), delete consumed uploads, list the bucket (so a
+   * missing key is a 404, not a 403), enqueue jobs, events and batch tasks, read lane depths.
    */
   private grantLeastPrivilege(props: EditApiProps): void {
     const { images } = props;
@@ -162,9 +166,22 @@ export class EditApi extends Construct {
     const objects = (...prefixes: string[]) => prefixes.map((prefix) => images.objectsArn(prefix));
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
-        sid: 'ReadWriteJobsAndInputs',
+        sid: 'ReadWriteRecords',
         actions: ['s3:GetObject', 's3:PutObject'],
-        resources: objects(KEY_PREFIXES.jobs, KEY_PREFIXES.inputs, KEY_PREFIXES.batches),
+        resources: objects(
+          KEY_PREFIXES.jobs,
+          KEY_PREFIXES.batches,
+          KEY_PREFIXES.keys,
+          KEY_PREFIXES.idempotency,
+          KEY_PREFIXES.limits,
+        ),
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'WriteInputs',
+        actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+        resources: objects(KEY_PREFIXES.inputs),
       }),
     );
     role.addToPrincipalPolicy(
@@ -193,12 +210,15 @@ export class EditApi extends Construct {
       'AwsSolutions-IAM5',
       [
         KEY_PREFIXES.jobs,
-        KEY_PREFIXES.inputs,
         KEY_PREFIXES.batches,
+        KEY_PREFIXES.keys,
+        KEY_PREFIXES.idempotency,
+        KEY_PREFIXES.limits,
+        KEY_PREFIXES.inputs,
         KEY_PREFIXES.uploads,
         KEY_PREFIXES.outputs,
       ].map((prefix) => images.objectsFinding(prefix)),
-      'Object keys are per job (inputs/<id>, jobs/<id>.json, ...), so grants name a key prefix, never the whole bucket.',
+      'Object keys are per job, batch, key or day (inputs/<id>, jobs/<id>.json, keys/<id>.json, limits/quota/<key>/<day>.json, ...), so grants name a key prefix, never the whole bucket.',
     );
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
@@ -208,7 +228,15 @@ export class EditApi extends Construct {
           props.laneQueues.interactive.queueArn,
           props.laneQueues.batch.queueArn,
           props.eventsQueue.queueArn,
+          props.batchTasksQueue.queueArn,
         ],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'LaneDepth',
+        actions: ['sqs:GetQueueAttributes'],
+        resources: [props.laneQueues.interactive.queueArn, props.laneQueues.batch.queueArn],
       }),
     );
   }

@@ -10,6 +10,10 @@ export const KEY_PREFIXES = {
   outputs: 'outputs',
   jobs: 'jobs',
   batches: 'batches',
+  /** API keys (never expire: a key lives until revoked). */
+  keys: 'keys',
+  idempotency: 'idempotency',
+  limits: 'limits',
 } as const;
 
 export interface ImageBucketProps {
@@ -19,6 +23,8 @@ export interface ImageBucketProps {
   readonly outputsExpireDays: number;
   readonly jobRecordsExpireDays: number;
   readonly batchesExpireDays: number;
+  readonly idempotencyExpireDays: number;
+  readonly limitsExpireDays: number;
   /** Origins allowed to PUT presigned uploads and GET presigned outputs from a browser. */
   readonly corsAllowedOrigins: readonly string[];
   /** Prefix of model bundles; never expires. */
@@ -31,7 +37,7 @@ export interface ImageBucketProps {
 
 /**
  * The one bucket of the service: input images, presigned uploads, outputs, job records, batch
- * manifests and model bundles. Private (all public access blocked, bucket-owner-enforced),
+ * records, API keys, idempotency records, per-key limits and model bundles. Private (all public access blocked, bucket-owner-enforced),
  * SSE-S3 encrypted, TLS 1.2+ only, lifecycle expiry per prefix, CORS for presigned uploads, and
  * server access logs in a second bucket.
  */
@@ -80,6 +86,8 @@ export class ImageBucket extends Construct {
         expire(KEY_PREFIXES.outputs, props.outputsExpireDays),
         expire(KEY_PREFIXES.jobs, props.jobRecordsExpireDays),
         expire(KEY_PREFIXES.batches, props.batchesExpireDays),
+        expire(KEY_PREFIXES.idempotency, props.idempotencyExpireDays),
+        expire(KEY_PREFIXES.limits, props.limitsExpireDays),
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       cors: [

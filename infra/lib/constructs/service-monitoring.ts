@@ -22,6 +22,8 @@ export interface MonitoredLane {
 export interface ServiceMonitoringProps {
   readonly lanes: readonly MonitoredLane[];
   readonly events: DeadLetteredQueue;
+  /** The batch task queue (fan-out and cancel steps). */
+  readonly batchTasks: DeadLetteredQueue;
   readonly api: apigw.RestApi;
   readonly gpuHostGroups: readonly autoscaling.AutoScalingGroup[];
   /** Alarm when this share of finished jobs of a lane failed over 15 minutes, 0 to 1. */
@@ -66,6 +68,7 @@ export class ServiceMonitoring extends Construct {
 
     for (const lane of props.lanes) this.monitorLane(lane, props.jobFailureRateAlarm);
     this.alarmOnDeadLetters('Events', props.events);
+    this.alarmOnDeadLetters('BatchTasks', props.batchTasks);
     this.monitorApi(props.api);
     this.monitorGpus(props.gpuHostGroups);
   }

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as eventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -23,9 +24,12 @@ export interface WebhookDeliveryProps {
 /**
  * Job events on their way to callers' webhooks: the events queue (with its own dead-letter queue)
  * drives a Lambda that signs and POSTs each event (Standard Webhooks). The Lambda reports partial
- * batch failures, so only failed events come back, after their visibility timeout (the Lambda may
- * lengthen it for backoff); after `maxReceiveCount` attempts an event is dead-lettered and alarmed.
- * The signing key is a generated Secrets Manager secret; rotate it by putting a new version.
+ * batch failures, so only failed events come back, after their visibility timeout (the Lambda sets
+ * it to the retry's wait, up to 12 h); after `maxReceiveCount` (8, the deliverer's attempts) an
+ * event is dead-lettered and alarmed. The signing key is a generated Secrets Manager secret, read
+ * through the Parameters and Secrets extension (localhost:2773, functions/src/webhooks/
+ * lambda-extension-secrets.ts); rotate it by putting a new version. Each delivery is logged beside
+ * its job or batch record (`jobs/<id>/webhook-deliveries.json`, `batches/<id>/...`).
  */
 export class WebhookDelivery extends Construct {
   readonly events: DeadLetteredQueue;
@@ -63,6 +67,11 @@ export class WebhookDelivery extends Construct {
         [ENV_NAMES.eventsQueueUrl]: this.events.queue.queueUrl,
         [ENV_NAMES.webhookSecretArn]: this.signingSecret.secretArn,
       },
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(
+        lambda.ParamsAndSecretsVersions.V1_0_103,
+        // The fetcher's defaults: port 2773, and it waits 3 s for the extension.
+        { httpPort: 2773, secretsManagerTimeout: Duration.seconds(2) },
+      ),
     });
     this.handler.addEventSource(
       new eventSources.SqsEventSource(this.events.queue, {
@@ -72,16 +81,39 @@ export class WebhookDelivery extends Construct {
         maxConcurrency: settings.maxConcurrency,
       }),
     );
-    this.signingSecret.grantRead(this.handler);
-    // Reads the job record for the target URL and presigns the output URL it sends.
+    // The extension calls GetSecretValue only (no DescribeSecret, unlike grantRead).
     this.handler.addToRolePolicy(
       new iam.PolicyStatement({
-        sid: 'ReadJobsAndPresignOutputs',
-        actions: ['s3:GetObject'],
+        sid: 'ReadSigningSecret',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.signingSecret.secretArn],
+      }),
+    );
+    // Reads job and batch records and writes the delivery log beside them.
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadRecordsWriteDeliveryLog',
+        actions: ['s3:GetObject', 's3:PutObject'],
         resources: [
           props.images.objectsArn(KEY_PREFIXES.jobs),
-          props.images.objectsArn(KEY_PREFIXES.outputs),
+          props.images.objectsArn(KEY_PREFIXES.batches),
         ],
+      }),
+    );
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'PresignOutputs',
+        actions: ['s3:GetObject'],
+        resources: [props.images.objectsArn(KEY_PREFIXES.outputs)],
+      }),
+    );
+    // A first delivery reads a log that does not exist yet: without ListBucket S3 answers 403
+    // instead of the 404 the log reader treats as empty.
+    this.handler.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'NotFoundIs404',
+        actions: ['s3:ListBucket'],
+        resources: [props.images.bucket.bucketArn],
       }),
     );
     if (this.handler.role !== undefined) {
@@ -90,9 +122,10 @@ export class WebhookDelivery extends Construct {
         'AwsSolutions-IAM5',
         [
           props.images.objectsFinding(KEY_PREFIXES.jobs),
+          props.images.objectsFinding(KEY_PREFIXES.batches),
           props.images.objectsFinding(KEY_PREFIXES.outputs),
         ],
-        'Reads job records and presigns outputs by job id; the grant names those two key prefixes only.',
+        'Records and delivery logs are keyed by job or batch id (jobs/<id>..., batches/<id>...) and outputs are presigned by job id; the grants name those three key prefixes only.',
       );
     }
   }

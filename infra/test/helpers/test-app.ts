@@ -27,6 +27,7 @@ export function buildTestApp(
     projectRoot: PROJECT_ROOT,
     apiEntry: FIXTURE_HANDLER,
     webhookEntry: FIXTURE_HANDLER,
+    batchTasksEntry: FIXTURE_HANDLER,
     nag: false,
     ...(repositoryImage === true ? {} : { workerImage: fixtureImage }),
     ...rest,

@@ -118,7 +118,7 @@ export async function runEditCommand(
   }
 }
 
-function outputFormat(path: string, flag: string | undefined): OutputFormat {
+export function outputFormat(path: string, flag: string | undefined): OutputFormat {
   if (flag !== undefined)
     return checkChoice('format', OUTPUT_FORMATS, flag === 'jpg' ? 'jpeg' : flag);
   const ext = extname(path).toLowerCase().slice(1);
@@ -138,7 +138,10 @@ function outputFormat(path: string, flag: string | undefined): OutputFormat {
   return format;
 }
 
-function numberOption<K extends string>(key: K, raw: string | undefined): { [P in K]?: number } {
+export function numberOption<K extends string>(
+  key: K,
+  raw: string | undefined,
+): { [P in K]?: number } {
   if (raw === undefined) return {};
   const value = Number(raw);
   if (raw.trim() === '' || !Number.isFinite(value)) {
@@ -150,7 +153,7 @@ function numberOption<K extends string>(key: K, raw: string | undefined): { [P i
   return { [key]: value } as { [P in K]?: number };
 }
 
-async function readInput(path: string): Promise<Uint8Array> {
+export async function readInput(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
   } catch (error) {
@@ -162,7 +165,7 @@ async function readInput(path: string): Promise<Uint8Array> {
 }
 
 /** Writes beside the target then renames, so a failed run never leaves a partial file. */
-async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
+export async function writeAtomically(path: string, data: Uint8Array): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   try {
     await writeFile(temp, data);

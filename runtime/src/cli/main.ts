@@ -1,15 +1,29 @@
 /**
  * The `vibe` command line. Subcommands:
  *   vibe edit <image> <instruction> -o <out> [--model <dir>] ...   one edit on this machine
+ *   vibe edit --server <url> <image> <instruction> -o <out> ...    one edit on a VIBE server
+ *   vibe batch <manifest.jsonl> --server <url> [-o results.jsonl]  a batch on a VIBE server
+ *   vibe keys create|list|show|revoke ...                         API keys (admins)
  *   vibe verify --model <dir>                                      check a bundle against its parity trace
  */
 import { AppError } from '#core/errors.ts';
 import { EDIT_USAGE, runEditCommand } from './edit-command.ts';
+import { BATCH_USAGE, runBatchCommand } from './server-commands/batch-command.ts';
+import { reportClientError } from './server-commands/client-errors.ts';
+import { runVibeKeysCommand, VIBE_KEYS_USAGE } from './server-commands/keys-command.ts';
+import { REMOTE_EDIT_USAGE, runRemoteEditCommand } from './server-commands/remote-edit-command.ts';
+import { wantsServer } from './server-commands/server-options.ts';
 import { runVerifyCommand, VERIFY_USAGE } from './verify-command.ts';
 
-const USAGE = `vibe: VIBE instruction-based image editing on this machine.
+const USAGE = `vibe: VIBE instruction-based image editing, on this machine or on a VIBE server.
 
 ${EDIT_USAGE}
+
+${REMOTE_EDIT_USAGE}
+
+${BATCH_USAGE}
+
+${VIBE_KEYS_USAGE}
 
 ${VERIFY_USAGE}
 `;
@@ -18,8 +32,15 @@ async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'edit':
-      await runEditCommand(rest, process.env);
+      // --server (or VIBE_SERVER_URL without --model) runs the edit on a server.
+      if (wantsServer(rest, process.env)) await runRemoteEditCommand(rest, process.env);
+      else await runEditCommand(rest, process.env);
       return 0;
+    case 'batch':
+      await runBatchCommand(rest, process.env);
+      return 0;
+    case 'keys':
+      return runVibeKeysCommand(rest, process.env);
     case 'verify':
       return (await runVerifyCommand(rest, process.env)) ? 0 : 1;
     case undefined:
@@ -30,16 +51,22 @@ async function main(argv: readonly string[]): Promise<number> {
       return command === undefined ? 2 : 0;
     default:
       process.stderr.write(
-        `Unknown command ${JSON.stringify(command)}; expected edit or verify.\n\n${USAGE}`,
+        `Unknown command ${JSON.stringify(command)}; expected edit, batch, keys or verify.\n\n${USAGE}`,
       );
       return 2;
   }
 }
 
 try {
-  process.exitCode = await main(process.argv.slice(2));
+  const code = await main(process.argv.slice(2));
+  // A command may have set a more specific status (an interrupted remote edit: 130).
+  process.exitCode = code === 0 ? (process.exitCode ?? 0) : code;
 } catch (error) {
-  if (error instanceof AppError) {
+  const clientError = reportClientError(error);
+  if (clientError !== undefined) {
+    process.stderr.write(clientError.text);
+    process.exitCode = clientError.exitCode;
+  } else if (error instanceof AppError) {
     process.stderr.write(`error ${error.code}: ${error.message}\n`);
     process.exitCode = error.code === 'INTERNAL' || error.code === 'INFERENCE_FAILED' ? 1 : 2;
   } else if (

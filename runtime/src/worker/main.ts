@@ -1,12 +1,16 @@
 /**
  * The worker's entry point (`node --import tsx runtime/src/worker/main.ts`): parses the environment
- * once, starts the worker, and drains on SIGTERM/SIGINT within VIBE_SHUTDOWN_GRACE_SECONDS.
- * A second signal exits at once. Exits non-zero with the reason when the configuration is invalid
- * or the engine cannot start.
+ * once, touches VIBE_HEALTH_FILE from the start (bundle download and model load included) until the
+ * worker has closed, starts the worker, and drains on SIGTERM/SIGINT within
+ * VIBE_SHUTDOWN_GRACE_SECONDS. A signal during the bundle download stops it. A second signal exits
+ * at once. Exits non-zero with the reason when the configuration is invalid or the engine cannot
+ * start.
  */
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { type AppConfig, parseConfig } from '#core/config/parse-config.ts';
+import { CanceledError } from '#core/errors.ts';
+import { startHealthFile } from './health-file.ts';
 import { type RunningWorker, startWorker } from './start-worker.ts';
 import { jsonLog } from './worker-log.ts';
 
@@ -21,13 +25,22 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     return;
   }
   const log = jsonLog(config.logLevel);
+  const health =
+    config.worker.healthFile === undefined
+      ? undefined
+      : startHealthFile({ path: config.worker.healthFile, log });
   const deadlineMs = config.worker.shutdownGraceSeconds * 1000;
+  const starting = new AbortController();
   let running: RunningWorker | undefined;
   let signaled = false;
   const drain = (worker: RunningWorker): void => {
     worker.close({ deadlineMs }).then(
-      () => process.exit(0),
+      () => {
+        health?.stop();
+        process.exit(0);
+      },
       (error: unknown) => {
+        health?.stop();
         log.error('the worker did not close cleanly', { error });
         process.exit(1);
       },
@@ -43,15 +56,22 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     signaled = true;
     log.info('signal received: draining', { signal, deadlineMs });
     if (running !== undefined) drain(running);
+    // Still starting: a bundle download stops now; a model load is waited for, then drained.
+    else starting.abort();
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
   try {
-    running = await startWorker({ config, log });
+    running = await startWorker({ config, log, signal: starting.signal });
   } catch (error) {
-    fatal('the worker refuses to start', error);
+    health?.stop();
     process.off('SIGTERM', onSignal);
     process.off('SIGINT', onSignal);
+    if (signaled && error instanceof CanceledError) {
+      log.info('stopped before the worker started', { reason: error.message });
+      return;
+    }
+    fatal('the worker refuses to start', error);
     return;
   }
   if (signaled) drain(running);

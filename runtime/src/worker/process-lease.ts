@@ -3,6 +3,7 @@ import type { JobRecord } from '#core/jobs/job-record.ts';
 import { isTerminalStatus, type JobStatus } from '#core/jobs/job-status.ts';
 import { imageContentType, outputKey } from '#core/jobs/storage-keys.ts';
 import type { BlobStore, EventQueue, JobStore, Lease } from '#core/ports.ts';
+import { jobProgressEvent, ProgressEventGate } from '#core/webhooks/progress-events.ts';
 import type { Engine, ModelInfo } from './engine.ts';
 import { classifyFailure, type Failure } from './failure-policy.ts';
 import { startHeartbeat } from './heartbeat.ts';
@@ -61,6 +62,8 @@ class LeaseProcessor {
   readonly #recorder: JobRecorder;
   readonly #abort = new JobAbort();
   readonly #settle: LeaseSettler;
+  /** Throttles `edit.progress` events (core/src/webhooks/progress-events.ts). */
+  readonly #progressEvents = new ProgressEventGate();
   readonly #stopHeartbeat: () => void;
   #attempt: number;
   /** The record as this delivery marked it running; undefined until then. */
@@ -152,6 +155,17 @@ class LeaseProcessor {
     return run.done ? this.#succeed(run) : this.#aborted(run.reason);
   }
 
+  /** Best effort, like the progress write itself: a failed publish is logged, the job goes on. */
+  async #publishProgress(job: JobRecord): Promise<void> {
+    const now = this.#now();
+    if (!this.#progressEvents.take(job, now)) return;
+    try {
+      await this.#deps.events.publish(jobProgressEvent(job, new Date(now)));
+    } catch (error) {
+      this.#log.warn('could not publish the progress event', this.#fields({ error }));
+    }
+  }
+
   #reporter(jobId: string): ProgressReporter {
     let movedTo: JobStatus | undefined;
     return new ProgressReporter({
@@ -162,6 +176,7 @@ class LeaseProcessor {
           withProgress(current, step, steps),
         );
         if (!write.written) movedTo = write.status;
+        else await this.#publishProgress(write.job);
         return write.written;
       },
       onMovedOn: () => this.#abort.abort('moved-on', movedTo),

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { ENV } from '#core/config/env-names.ts';
+import { choiceVar, stringVar, urlVar } from '#core/config/env-vars.ts';
+import { ConfigError } from '#core/errors.ts';
+
+/**
+ * The webhook Lambda's configuration. The stack sets fewer variables on it than on the API (no
+ * lane queues), so it does not go through core's parseConfig: only what delivery needs is read.
+ */
+export interface DeliveryConfig {
+  readonly bucket: string;
+  readonly eventsQueueUrl: string;
+  readonly region: string | undefined;
+  readonly endpoint: string | undefined;
+  /** Exactly one of the two is set: the ARN in AWS, the value itself against an emulator. */
+  readonly secretArn: string | undefined;
+  readonly secret: string | undefined;
+}
+
+const schema = z.object({
+  [ENV.mode]: choiceVar(ENV.mode, ['aws'] as const, 'required'),
+  [ENV.bucket]: stringVar(
+    ENV.bucket,
+    { expected: 'an S3 bucket name', test: (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) },
+    'required',
+  ),
+  [ENV.eventsQueueUrl]: urlVar(ENV.eventsQueueUrl, ['https', 'http'], 'required'),
+  [ENV.awsRegion]: stringVar(
+    ENV.awsRegion,
+    { expected: 'an AWS region such as us-east-1', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) },
+    'optional',
+  ),
+  [ENV.awsEndpointUrl]: urlVar(ENV.awsEndpointUrl, ['http', 'https'], 'optional'),
+  [ENV.webhookSecretArn]: stringVar(
+    ENV.webhookSecretArn,
+    { expected: 'a Secrets Manager ARN', test: (v) => v.startsWith('arn:aws') },
+    'optional',
+  ),
+  [ENV.webhookSecret]: stringVar(
+    ENV.webhookSecret,
+    {
+      expected: 'one or more space-separated "whsec_" secrets',
+      test: (v) => v.startsWith('whsec_'),
+    },
+    'optional',
+  ),
+});
+
+/**
+ * @throws ConfigError listing every problem (including neither or both secret variables).
+ */
+export function parseDeliveryConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): DeliveryConfig {
+  const result = schema.safeParse(env);
+  const issues = result.success ? [] : result.error.issues.map((issue) => issue.message);
+  if (result.success) {
+    const arn = result.data[ENV.webhookSecretArn];
+    const secret = result.data[ENV.webhookSecret];
+    if ((arn === undefined) === (secret === undefined)) {
+      issues.push(
+        `Expected exactly one of ${ENV.webhookSecretArn} (in AWS) or ${ENV.webhookSecret} but received ${arn === undefined ? 'neither' : 'both'}`,
+      );
+    }
+  }
+  if (!result.success || issues.length > 0) {
+    throw new ConfigError(
+      `Invalid webhook delivery configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
+      { details: { issues } },
+    );
+  }
+  const data = result.data;
+  return {
+    bucket: data[ENV.bucket],
+    eventsQueueUrl: data[ENV.eventsQueueUrl],
+    region: data[ENV.awsRegion],
+    endpoint: data[ENV.awsEndpointUrl],
+    secretArn: data[ENV.webhookSecretArn],
+    secret: data[ENV.webhookSecret],
+  };
+}
