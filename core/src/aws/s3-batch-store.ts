@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { z } from 'zod';
 import {
   applyBatchUpdate,
@@ -16,10 +16,16 @@ import {
   type NewBatchRecord,
 } from '../batches/batch-record.ts';
 import type { BatchMutation, BatchStore, ChunkMutation } from '../batches/batch-store.ts';
-import { ConflictError, DependencyError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import type { UpdateOptions } from '../ports.ts';
-import { formatIssues, listZodIssues } from '../zod-issues.ts';
-import { dependencyError, hasAwsErrorName, httpStatusOf } from './aws-errors.ts';
+import { dependencyError } from './aws-errors.ts';
+import {
+  isConditionFailure,
+  type PutCondition,
+  putJsonObject,
+  readJsonObject,
+  type S3Location,
+} from './s3-json-object.ts';
 
 export interface S3BatchStoreOptions {
   readonly client: S3Client;
@@ -38,13 +44,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * default number of rounds is higher than the job store's.
  */
 export class S3BatchStore implements BatchStore {
-  readonly #client: S3Client;
-  readonly #bucket: string;
+  readonly #s3: S3Location;
   readonly #maxAttempts: number;
 
   constructor(options: S3BatchStoreOptions) {
-    this.#client = options.client;
-    this.#bucket = options.bucket;
+    this.#s3 = { client: options.client, bucket: options.bucket };
     this.#maxAttempts = options.maxAttempts ?? 12;
   }
 
@@ -105,7 +109,7 @@ export class S3BatchStore implements BatchStore {
         });
       }
       throw dependencyError('S3 PutObject (create batch record)', error, {
-        bucket: this.#bucket,
+        bucket: this.#s3.bucket,
         key,
       });
     }
@@ -133,7 +137,7 @@ export class S3BatchStore implements BatchStore {
       } catch (error) {
         if (!isConditionFailure(error)) {
           throw dependencyError('S3 PutObject (update batch record)', error, {
-            bucket: this.#bucket,
+            bucket: this.#s3.bucket,
             key,
           });
         }
@@ -152,55 +156,11 @@ export class S3BatchStore implements BatchStore {
     key: string,
     schema: z.ZodType<T>,
   ): Promise<{ record: T; etag: string } | undefined> {
-    let text: string;
-    let etag: string;
-    try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      text = (await out.Body?.transformToString('utf8')) ?? '';
-      etag = out.ETag ?? '';
-    } catch (error) {
-      if (hasAwsErrorName(error, 'NoSuchKey') || httpStatusOf(error) === 404) return undefined;
-      throw dependencyError('S3 GetObject (batch record)', error, { bucket: this.#bucket, key });
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DependencyError(`Expected JSON in the batch record ${key} but it does not parse`, {
-        cause: error,
-      });
-    }
-    const result = schema.safeParse(value);
-    if (!result.success) {
-      throw new DependencyError(
-        `Expected a valid batch record in ${key} but: ${formatIssues(listZodIssues(result.error))}`,
-        { cause: result.error },
-      );
-    }
-    return { record: result.data, etag };
+    const read = await readJsonObject(this.#s3, key, schema, 'batch record');
+    return read === undefined ? undefined : { record: read.value, etag: read.etag };
   }
 
-  async #put(
-    key: string,
-    record: unknown,
-    condition: { IfNoneMatch: string } | { IfMatch: string },
-  ): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        Body: JSON.stringify(record),
-        ContentType: 'application/json',
-        ...condition,
-      }),
-    );
+  async #put(key: string, record: unknown, condition: PutCondition): Promise<void> {
+    await putJsonObject(this.#s3, key, record, condition);
   }
-}
-
-/** 412 PreconditionFailed, or 409 ConditionalRequestConflict when two conditional writes overlap. */
-function isConditionFailure(error: unknown): boolean {
-  return (
-    hasAwsErrorName(error, 'PreconditionFailed', 'ConditionalRequestConflict') ||
-    httpStatusOf(error) === 412
-  );
 }

@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { DependencyError } from '../errors.ts';
 import {
   type DeliveryLog,
@@ -8,8 +8,13 @@ import {
   type WebhookDeliveryLog,
 } from '../webhooks/delivery-log.ts';
 import type { WebhookSubject } from '../webhooks/service-event.ts';
-import { formatIssues, listZodIssues } from '../zod-issues.ts';
-import { dependencyError, hasAwsErrorName, httpStatusOf } from './aws-errors.ts';
+import { dependencyError } from './aws-errors.ts';
+import {
+  isConditionFailure,
+  putJsonObject,
+  readJsonObject,
+  type S3Location,
+} from './s3-json-object.ts';
 
 export interface S3DeliveryLogOptions {
   readonly client: S3Client;
@@ -27,13 +32,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * loser re-reads and re-applies its change.
  */
 export class S3DeliveryLog implements WebhookDeliveryLog {
-  readonly #client: S3Client;
-  readonly #bucket: string;
+  readonly #s3: S3Location;
   readonly #maxAttempts: number;
 
   constructor(options: S3DeliveryLogOptions) {
-    this.#client = options.client;
-    this.#bucket = options.bucket;
+    this.#s3 = { client: options.client, bucket: options.bucket };
     this.#maxAttempts = options.maxAttempts ?? 8;
   }
 
@@ -52,20 +55,17 @@ export class S3DeliveryLog implements WebhookDeliveryLog {
       if (next === undefined) return current?.log;
       const checked = deliveryLogSchema.parse(next);
       try {
-        await this.#client.send(
-          new PutObjectCommand({
-            Bucket: this.#bucket,
-            Key: key,
-            Body: JSON.stringify(checked),
-            ContentType: 'application/json',
-            ...(current === undefined ? { IfNoneMatch: '*' } : { IfMatch: current.etag }),
-          }),
+        await putJsonObject(
+          this.#s3,
+          key,
+          checked,
+          current === undefined ? { IfNoneMatch: '*' } : { IfMatch: current.etag },
         );
         return checked;
       } catch (error) {
         if (!isConditionFailure(error)) {
           throw dependencyError('S3 PutObject (delivery log)', error, {
-            bucket: this.#bucket,
+            bucket: this.#s3.bucket,
             key,
           });
         }
@@ -81,39 +81,7 @@ export class S3DeliveryLog implements WebhookDeliveryLog {
   }
 
   async #read(key: string): Promise<{ log: DeliveryLog; etag: string } | undefined> {
-    let text: string;
-    let etag: string;
-    try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      text = (await out.Body?.transformToString('utf8')) ?? '';
-      etag = out.ETag ?? '';
-    } catch (error) {
-      if (hasAwsErrorName(error, 'NoSuchKey') || httpStatusOf(error) === 404) return undefined;
-      throw dependencyError('S3 GetObject (delivery log)', error, { bucket: this.#bucket, key });
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DependencyError(`Expected JSON in the delivery log ${key} but it does not parse`, {
-        cause: error,
-      });
-    }
-    const result = deliveryLogSchema.safeParse(value);
-    if (!result.success) {
-      throw new DependencyError(
-        `Expected a valid delivery log in ${key} but: ${formatIssues(listZodIssues(result.error))}`,
-        { cause: result.error },
-      );
-    }
-    return { log: result.data, etag };
+    const read = await readJsonObject(this.#s3, key, deliveryLogSchema, 'delivery log');
+    return read === undefined ? undefined : { log: read.value, etag: read.etag };
   }
-}
-
-/** 412 PreconditionFailed, or 409 ConditionalRequestConflict when two conditional writes overlap. */
-function isConditionFailure(error: unknown): boolean {
-  return (
-    hasAwsErrorName(error, 'PreconditionFailed', 'ConditionalRequestConflict') ||
-    httpStatusOf(error) === 412
-  );
 }

@@ -15,6 +15,7 @@ import {
   type StoredDocument,
 } from '../limits/document-store.ts';
 import { dependencyError, hasAwsErrorName, httpStatusOf } from './aws-errors.ts';
+import { isConditionFailure } from './s3-json-object.ts';
 
 export interface S3DocumentStoreOptions {
   readonly client: S3Client;
@@ -121,13 +122,4 @@ export class S3DocumentStore implements DocumentStore {
     } while (token !== undefined);
     return keys.sort();
   }
-}
-
-/** 412 PreconditionFailed, or 409 ConditionalRequestConflict when two conditional writes overlap. */
-function isConditionFailure(error: unknown): boolean {
-  return (
-    hasAwsErrorName(error, 'PreconditionFailed', 'ConditionalRequestConflict') ||
-    httpStatusOf(error) === 412 ||
-    httpStatusOf(error) === 409
-  );
 }

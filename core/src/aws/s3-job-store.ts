@@ -1,11 +1,17 @@
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { ConflictError, DependencyError, NotFoundError } from '../errors.ts';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { applyJobUpdate, prepareNewJob } from '../jobs/apply-job-update.ts';
 import { type JobRecord, jobRecordSchema, type NewJobRecord } from '../jobs/job-record.ts';
 import { jobRecordKey } from '../jobs/storage-keys.ts';
 import type { JobMutation, JobStore, UpdateOptions } from '../ports.ts';
-import { formatIssues, listZodIssues } from '../zod-issues.ts';
-import { dependencyError, hasAwsErrorName, httpStatusOf } from './aws-errors.ts';
+import { dependencyError } from './aws-errors.ts';
+import {
+  isConditionFailure,
+  type PutCondition,
+  putJsonObject,
+  readJsonObject,
+  type S3Location,
+} from './s3-json-object.ts';
 
 export interface S3JobStoreOptions {
   readonly client: S3Client;
@@ -25,13 +31,11 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * fauxqs 1.9.2 ignores both headers on PutObject (docs/ports.md); the guard needs real S3.
  */
 export class S3JobStore implements JobStore {
-  readonly #client: S3Client;
-  readonly #bucket: string;
+  readonly #s3: S3Location;
   readonly #maxAttempts: number;
 
   constructor(options: S3JobStoreOptions) {
-    this.#client = options.client;
-    this.#bucket = options.bucket;
+    this.#s3 = { client: options.client, bucket: options.bucket };
     this.#maxAttempts = options.maxAttempts ?? 8;
   }
 
@@ -47,7 +51,7 @@ export class S3JobStore implements JobStore {
           details: { jobId: record.id },
         });
       }
-      throw dependencyError('S3 PutObject (create job)', error, { bucket: this.#bucket, key });
+      throw dependencyError('S3 PutObject (create job)', error, { bucket: this.#s3.bucket, key });
     }
     return record;
   }
@@ -71,7 +75,10 @@ export class S3JobStore implements JobStore {
         return next;
       } catch (error) {
         if (!isConditionFailure(error)) {
-          throw dependencyError('S3 PutObject (update job)', error, { bucket: this.#bucket, key });
+          throw dependencyError('S3 PutObject (update job)', error, {
+            bucket: this.#s3.bucket,
+            key,
+          });
         }
         if (options.expectedVersion !== undefined || attempt >= this.#maxAttempts) {
           throw new ConflictError(
@@ -87,57 +94,11 @@ export class S3JobStore implements JobStore {
   }
 
   async #read(id: string): Promise<{ record: JobRecord; etag: string } | undefined> {
-    const key = jobRecordKey(id);
-    let text: string;
-    let etag: string;
-    try {
-      const out = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: key }));
-      text = (await out.Body?.transformToString('utf8')) ?? '';
-      etag = out.ETag ?? '';
-    } catch (error) {
-      if (hasAwsErrorName(error, 'NoSuchKey') || httpStatusOf(error) === 404) return undefined;
-      throw dependencyError('S3 GetObject (job)', error, { bucket: this.#bucket, key });
-    }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (error) {
-      throw new DependencyError(`Expected JSON in the job record ${key} but it does not parse`, {
-        cause: error,
-      });
-    }
-    const result = jobRecordSchema.safeParse(value);
-    if (!result.success) {
-      // Possibly written by a newer schema version during a rolling deploy: retryable.
-      throw new DependencyError(
-        `Expected a valid job record in ${key} but: ${formatIssues(listZodIssues(result.error))}`,
-        { cause: result.error },
-      );
-    }
-    return { record: result.data, etag };
+    const read = await readJsonObject(this.#s3, jobRecordKey(id), jobRecordSchema, 'job record');
+    return read === undefined ? undefined : { record: read.value, etag: read.etag };
   }
 
-  async #put(
-    key: string,
-    record: JobRecord,
-    condition: { IfNoneMatch: string } | { IfMatch: string },
-  ): Promise<void> {
-    await this.#client.send(
-      new PutObjectCommand({
-        Bucket: this.#bucket,
-        Key: key,
-        Body: JSON.stringify(record),
-        ContentType: 'application/json',
-        ...condition,
-      }),
-    );
+  async #put(key: string, record: JobRecord, condition: PutCondition): Promise<void> {
+    await putJsonObject(this.#s3, key, record, condition);
   }
-}
-
-/** 412 PreconditionFailed, or 409 ConditionalRequestConflict when two conditional writes overlap. */
-function isConditionFailure(error: unknown): boolean {
-  return (
-    hasAwsErrorName(error, 'PreconditionFailed', 'ConditionalRequestConflict') ||
-    httpStatusOf(error) === 412
-  );
 }
