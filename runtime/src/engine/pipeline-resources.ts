@@ -2,6 +2,7 @@ import { loadBundle } from '#runtime/bundle/load-bundle.ts';
 import type { ExecutionProviderConfig } from '#runtime/onnx/execution-provider.ts';
 import { GraphSessions } from '#runtime/onnx/graph-sessions.ts';
 import type { PipelineResources } from '#runtime/pipeline/pipeline-types.ts';
+import { ScratchBuffers } from '#runtime/pipeline/scratch-buffers.ts';
 import { constantInPrecision } from '#runtime/pipeline/tensor-io.ts';
 import { loadQwenTokenizer } from '#runtime/pipeline/text/qwen-tokenizer.ts';
 
@@ -46,6 +47,7 @@ export async function loadPipelineResources(options: EngineOptions): Promise<Loa
     metaQueries: constantInPrecision(metaQueries, bundle.manifest.precision),
     hidNull,
     graphs: sessions,
+    scratch: new ScratchBuffers(),
     sessions,
     loadMs: performance.now() - started,
   };

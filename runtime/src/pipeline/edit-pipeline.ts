@@ -20,6 +20,7 @@ import type {
   PipelineResources,
   PipelineResult,
 } from './pipeline-types.ts';
+import { ScratchBuffers } from './scratch-buffers.ts';
 import { StageClock } from './stage-clock.ts';
 import { modelTensor, toFloat32 } from './tensor-io.ts';
 import { encodeInstruction } from './vlm-stage.ts';
@@ -40,6 +41,20 @@ export async function runEditPipeline(
   resources: PipelineResources,
   request: PipelineRequest,
   hooks: PipelineHooks = {},
+): Promise<PipelineResult> {
+  const scratch = resources.scratch?.acquire() ?? new ScratchBuffers();
+  try {
+    return await runWithScratch(resources, request, hooks, scratch);
+  } finally {
+    scratch.release();
+  }
+}
+
+async function runWithScratch(
+  resources: PipelineResources,
+  request: PipelineRequest,
+  hooks: PipelineHooks,
+  scratch: ScratchBuffers,
 ): Promise<PipelineResult> {
   const clock = new StageClock();
   const { manifest } = resources;
@@ -79,13 +94,13 @@ export async function runEditPipeline(
 
   const cond = await encodeInstruction(
     resources,
-    { image: source, instruction, resampler },
+    { image: source, instruction, resampler, scratch },
     clock,
     hooks,
   );
 
   const imageLatent = source
-    ? await encodeImageLatent(resources, source, bin, resampler, clock)
+    ? await encodeImageLatent(resources, source, bin, resampler, clock, scratch)
     : new Float32Array(latentSize);
   hooks.onTensor?.('image_latent', imageLatent, [1, LATENT_CHANNELS, latentHeight, latentWidth]);
 
@@ -163,6 +178,7 @@ async function encodeImageLatent(
   bin: { width: number; height: number },
   resampler: Resampler,
   clock: StageClock,
+  scratch: ScratchBuffers,
 ): Promise<Float32Array> {
   const graphs = clock.timedRunner(resources.graphs);
   // Upstream stretches the original image to the bin (no letterbox) before the VAE (§2.6).
@@ -175,7 +191,7 @@ async function encodeImageLatent(
       bin.height,
       'lanczos',
     );
-    const pixels = toVaeInput(stretched, bin.width, bin.height);
+    const pixels = toVaeInput(stretched, bin.width, bin.height, scratch);
     return { image: modelTensor(pixels, [1, 3, bin.height, bin.width], resources.precision) };
   });
   const encoded = await graphs.run('vae_encoder', feeds);

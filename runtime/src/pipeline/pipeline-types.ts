@@ -3,6 +3,7 @@ import type { BundlePrecision } from '#runtime/bundle/graph-contract.ts';
 import type { BundleManifest } from '#runtime/bundle/manifest-schema.ts';
 import type { GuidanceMode } from './denoise/guidance.ts';
 import type { GraphRunner } from './graph-runner.ts';
+import type { ScratchBuffers } from './scratch-buffers.ts';
 import type { StageTimings } from './stage-clock.ts';
 import type { QwenTokenizer } from './text/qwen-tokenizer.ts';
 
@@ -16,6 +17,8 @@ export interface PipelineResources {
   /** The unconditional caption hid_null [224 × 2304], float32. */
   readonly hidNull: Float32Array;
   readonly graphs: GraphRunner;
+  /** Large host arrays reused across jobs (one job at a time); absent: allocate per job. */
+  readonly scratch?: ScratchBuffers;
 }
 
 /** One edit (or, without an image, one text-to-image generation). */

@@ -4,6 +4,7 @@ import { float32Tensor, int32Tensor, requireOutput } from './graph-runner.ts';
 import type { Resampler } from './image/resample.ts';
 import { prepareVisionInputs } from './image/vlm-pixels.ts';
 import type { PipelineHooks, PipelineResources } from './pipeline-types.ts';
+import type { ScratchBuffers } from './scratch-buffers.ts';
 import type { StageClock } from './stage-clock.ts';
 import { modelTensor, sameTypeData, toFloat32 } from './tensor-io.ts';
 import { spliceEmbeddings } from './text/embedding-splice.ts';
@@ -27,6 +28,7 @@ export interface VlmInput {
   } | null;
   readonly instruction: string;
   readonly resampler: Resampler;
+  readonly scratch?: ScratchBuffers;
 }
 
 /**
@@ -46,7 +48,14 @@ export async function encodeInstruction(
   const image = input.image;
   const vision = image
     ? await clock.stage('vlm_preprocess', () =>
-        prepareVisionInputs(image.rgb, image.width, image.height, config.vision, input.resampler),
+        prepareVisionInputs(
+          image.rgb,
+          image.width,
+          image.height,
+          config.vision,
+          input.resampler,
+          input.scratch,
+        ),
       )
     : null;
   if (vision) hooks.onTensor?.('vlm_pixel_values', vision.pixelValues, [vision.numPatches, 1536]);
@@ -101,17 +110,20 @@ export async function encodeInstruction(
   }
 
   const lmInputs = await clock.stage('splice', () => {
-    const spliced = spliceEmbeddings({
-      inputIds: prompt.inputIds,
-      textEmbeds,
-      imageEmbeds,
-      deepstack,
-      metaQueries: resources.metaQueries,
-      seqLen,
-      imageStart: prompt.imageStart,
-      numImageTokens: prompt.numImageTokens,
-      hidden: HIDDEN,
-    });
+    const spliced = spliceEmbeddings(
+      {
+        inputIds: prompt.inputIds,
+        textEmbeds,
+        imageEmbeds,
+        deepstack,
+        metaQueries: resources.metaQueries,
+        seqLen,
+        imageStart: prompt.imageStart,
+        numImageTokens: prompt.numImageTokens,
+        hidden: HIDDEN,
+      },
+      input.scratch,
+    );
     const positions = mropePositions({
       seqLen,
       imageStart: prompt.imageStart,

@@ -120,6 +120,19 @@ describe('runEditPipeline on the tiny float32 bundle', () => {
     expect(a.seen.get('noise_pred_step0')).not.toEqual(c.seen.get('noise_pred_step0'));
   });
 
+  it('gives the same output when its reused host buffers held a larger job before', async () => {
+    const request = { image: photo, instruction: 'make it winter', steps: 3 };
+    const first = await runEditPipeline(resources, request);
+    const larger = await sharp({
+      create: { width: 1400, height: 900, channels: 3, background: { r: 200, g: 40, b: 90 } },
+    })
+      .jpeg()
+      .toBuffer();
+    await runEditPipeline(resources, { image: larger, instruction: 'paint it red, then more' });
+    const again = await runEditPipeline(resources, request);
+    expect(Buffer.from(again.image).equals(Buffer.from(first.image))).toBe(true);
+  });
+
   it('runs the three guidance branches as one DiT batch per step, in the reference order', async () => {
     const { resources: recorded, runs } = recordingResources(resources);
     await runEditPipeline(recorded, { image: photo, instruction: 'make it winter', steps: 4 });

@@ -1,4 +1,5 @@
 import { ValidationError } from '#core/errors.ts';
+import type { ScratchBuffers } from '../scratch-buffers.ts';
 
 /**
  * uint8 → [−1, 1] in float32 with diffusers' operation order (`VaeImageProcessor.pil_to_numpy`:
@@ -29,10 +30,15 @@ function checkLength(
  * HWC RGB uint8 → CHW float32 in [−1, 1], the VAE encoder's input (reference §2.6), through a
  * 256-entry table so the 2048² case stays a single pass over memory.
  */
-export function toVaeInput(rgb: Uint8Array, width: number, height: number): Float32Array {
+export function toVaeInput(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  scratch?: ScratchBuffers,
+): Float32Array {
   const n = width * height;
   checkLength(rgb.length, n * 3, 'RGB bytes', width, height);
-  const out = new Float32Array(3 * n);
+  const out = scratch?.float32('vae_input', 3 * n) ?? new Float32Array(3 * n);
   const lut = VAE_INPUT_LUT;
   for (let i = 0, s = 0; i < n; i++, s += 3) {
     out[i] = lut[rgb[s] as number] as number;

@@ -1,4 +1,5 @@
 import { VIBE_ARCHITECTURE } from '#runtime/bundle/graph-contract.ts';
+import type { ScratchBuffers } from '../scratch-buffers.ts';
 import type { Resampler } from './resample.ts';
 import { smartResize } from './smart-resize.ts';
 import { interpolatePositionEmbedding } from './vision-position-embedding.ts';
@@ -67,6 +68,7 @@ export async function prepareVisionInputs(
   height: number,
   vision: VisionPreprocessConfig,
   resampler: Resampler,
+  scratch?: ScratchBuffers,
 ): Promise<VisionInputs> {
   const { patchSize: P, mergeSize: M, temporalPatchSize: T } = vision;
   const resized = smartResize(height, width, {
@@ -83,7 +85,10 @@ export async function prepareVisionInputs(
   const numPatches = gridH * gridW;
   const planeSize = P * P;
   const rowLength = 3 * T * planeSize;
-  const pixelValues = new Float32Array(numPatches * rowLength);
+  // Every element is written below, so a reused buffer needs no clearing.
+  const pixelValues =
+    scratch?.float32('vlm_pixel_values', numPatches * rowLength) ??
+    new Float32Array(numPatches * rowLength);
   const tables = normalisationTables(vision);
 
   let row = 0;

@@ -3,6 +3,7 @@
  * token embeddings, the meta-query rows after the prompt, and DeepStack padded to the sequence.
  */
 import { InferenceError } from '#core/errors.ts';
+import type { ScratchBuffers } from '../scratch-buffers.ts';
 import { IMAGE_PAD_ID } from './qwen-tokenizer.ts';
 
 /** float32 data, or float16 bit patterns in a `Uint16Array` (onnxruntime-node's float16 tensors). */
@@ -48,6 +49,7 @@ const DEEPSTACK_LAYERS = 3;
  */
 export function spliceEmbeddings<T extends EmbeddingArray>(
   input: SpliceEmbeddingsInput<T>,
+  scratch?: ScratchBuffers,
 ): SplicedEmbeddings<T> {
   const { textEmbeds, imageEmbeds, deepstack, metaQueries, seqLen, hidden } = input;
   const { imageStart, numImageTokens: n } = input;
@@ -55,8 +57,15 @@ export function spliceEmbeddings<T extends EmbeddingArray>(
   checkImagePads(input.inputIds, imageStart, n);
 
   const total = seqLen + metaQueries.length / hidden;
-  const inputsEmbeds = allocateLike(textEmbeds, total * hidden);
-  const deepstackPadded = allocateLike(textEmbeds, DEEPSTACK_LAYERS * total * hidden);
+  // inputsEmbeds is fully overwritten below; deepstackPadded must be zero outside the image rows.
+  const inputsEmbeds = allocateLike(textEmbeds, total * hidden, 'lm_inputs_embeds', false, scratch);
+  const deepstackPadded = allocateLike(
+    textEmbeds,
+    DEEPSTACK_LAYERS * total * hidden,
+    'lm_deepstack_padded',
+    true,
+    scratch,
+  );
   if (n === 0) {
     inputsEmbeds.set(textEmbeds, 0);
   } else {
@@ -77,8 +86,21 @@ export function spliceEmbeddings<T extends EmbeddingArray>(
   return { inputsEmbeds, deepstackPadded };
 }
 
-function allocateLike<T extends EmbeddingArray>(like: T, length: number): T {
+function allocateLike<T extends EmbeddingArray>(
+  like: T,
+  length: number,
+  name: string,
+  zeroed: boolean,
+  scratch: ScratchBuffers | undefined,
+): T {
   // Both branches produce exactly the input's concrete array type.
+  if (scratch !== undefined) {
+    return (
+      like instanceof Float32Array
+        ? scratch.float32(name, length, zeroed)
+        : scratch.uint16(name, length, zeroed)
+    ) as T;
+  }
   return (like instanceof Float32Array ? new Float32Array(length) : new Uint16Array(length)) as T;
 }
 
