@@ -3,6 +3,7 @@ import { ConfigError } from '../errors.ts';
 import { LANES, type Lane } from '../jobs/job-record.ts';
 import { ENV } from './env-names.ts';
 import { choiceListVar, choiceVar, integerVar, stringVar, urlVar } from './env-vars.ts';
+import { SHARED_AWS_VARS, webhookSecretVar } from './shared-vars.ts';
 
 export type Mode = 'local' | 'aws';
 
@@ -121,15 +122,7 @@ const local = z.object({
     { expected: 'a secret of at least 32 characters', test: (v) => v.length >= 32 },
     'optional',
   ),
-  [ENV.webhookSecret]: stringVar(
-    ENV.webhookSecret,
-    {
-      // Several, space-separated, newest first, while a rotation is under way (both sign).
-      expected: 'one or more space-separated "whsec_" secrets',
-      test: (v) => /^whsec_[A-Za-z0-9+/=]{16,}( +whsec_[A-Za-z0-9+/=]{16,})*$/.test(v),
-    },
-    'optional',
-  ),
+  [ENV.webhookSecret]: webhookSecretVar,
 });
 
 /** `s3://<bucket>/<prefix>/<version>/`: at least the version folder, which names the cache folder. */
@@ -138,26 +131,11 @@ const MODEL_S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([\w.=+-]+\/)*[\
 const sqsUrl = (name: string) => urlVar(name, ['https', 'http'], 'required');
 
 const aws = z.object({
-  [ENV.bucket]: stringVar(
-    ENV.bucket,
-    { expected: 'an S3 bucket name', test: (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) },
-    'required',
-  ),
+  ...SHARED_AWS_VARS,
   [ENV.interactiveQueueUrl]: sqsUrl(ENV.interactiveQueueUrl),
   [ENV.batchQueueUrl]: sqsUrl(ENV.batchQueueUrl),
   [ENV.eventsQueueUrl]: sqsUrl(ENV.eventsQueueUrl),
   [ENV.batchTasksQueueUrl]: urlVar(ENV.batchTasksQueueUrl, ['https', 'http'], 'optional'),
-  [ENV.awsRegion]: stringVar(
-    ENV.awsRegion,
-    { expected: 'an AWS region such as us-east-1', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) },
-    'optional',
-  ),
-  [ENV.awsEndpointUrl]: urlVar(ENV.awsEndpointUrl, ['http', 'https'], 'optional'),
-  [ENV.webhookSecretArn]: stringVar(
-    ENV.webhookSecretArn,
-    { expected: 'a Secrets Manager ARN', test: (v) => v.startsWith('arn:aws') },
-    'optional',
-  ),
   [ENV.modelS3Uri]: stringVar(
     ENV.modelS3Uri,
     {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
-import { choiceVar, stringVar, urlVar } from '#core/config/env-vars.ts';
+import { choiceVar, urlVar } from '#core/config/env-vars.ts';
+import { SHARED_AWS_VARS, webhookSecretVar } from '#core/config/shared-vars.ts';
 import { ConfigError } from '#core/errors.ts';
 
 /**
@@ -19,31 +20,9 @@ export interface DeliveryConfig {
 
 const schema = z.object({
   [ENV.mode]: choiceVar(ENV.mode, ['aws'] as const, 'required'),
-  [ENV.bucket]: stringVar(
-    ENV.bucket,
-    { expected: 'an S3 bucket name', test: (v) => /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(v) },
-    'required',
-  ),
+  ...SHARED_AWS_VARS,
   [ENV.eventsQueueUrl]: urlVar(ENV.eventsQueueUrl, ['https', 'http'], 'required'),
-  [ENV.awsRegion]: stringVar(
-    ENV.awsRegion,
-    { expected: 'an AWS region such as us-east-1', test: (v) => /^[a-z]{2}(-[a-z]+)+-\d$/.test(v) },
-    'optional',
-  ),
-  [ENV.awsEndpointUrl]: urlVar(ENV.awsEndpointUrl, ['http', 'https'], 'optional'),
-  [ENV.webhookSecretArn]: stringVar(
-    ENV.webhookSecretArn,
-    { expected: 'a Secrets Manager ARN', test: (v) => v.startsWith('arn:aws') },
-    'optional',
-  ),
-  [ENV.webhookSecret]: stringVar(
-    ENV.webhookSecret,
-    {
-      expected: 'one or more space-separated "whsec_" secrets',
-      test: (v) => v.startsWith('whsec_'),
-    },
-    'optional',
-  ),
+  [ENV.webhookSecret]: webhookSecretVar,
 });
 
 /**
