@@ -16,6 +16,8 @@ export interface ApiKey {
   readonly revokedAt: string | null;
   readonly limits: KeyLimits;
   readonly admin: boolean;
+  /** The API Gateway usage plan that enforces the key's rate (AWS); null where the API does. */
+  readonly plan: string | null;
 }
 
 export interface CreateKeyRequest {
@@ -26,6 +28,11 @@ export interface CreateKeyRequest {
   readonly concurrency?: number | null;
   readonly jobsPerDay?: number | null;
   readonly admin?: boolean;
+  /**
+   * On AWS, the usage plan whose rate and burst the key gets (API Gateway enforces them); left
+   * out, the plan whose limits equal the requested ones. Refused by servers without a gateway.
+   */
+  readonly plan?: string;
 }
 
 export interface CreatedKey {

@@ -52,6 +52,8 @@ export interface EditServiceAppOptions {
   readonly context?: Readonly<Record<string, unknown>>;
   /** @default `<root>/functions/src/handlers/api.ts` */
   readonly apiEntry?: string;
+  /** @default `<root>/functions/src/handlers/authorizer.ts` */
+  readonly authorizerEntry?: string;
   /** @default `<root>/functions/src/handlers/webhook-delivery.ts` */
   readonly webhookEntry?: string;
   /** @default `<root>/functions/src/handlers/batch-tasks.ts` */
@@ -90,6 +92,10 @@ export function createEditServiceApp(options: EditServiceAppOptions): {
     settings,
     apiSource: {
       entry: options.apiEntry ?? join(root, 'functions/src/handlers/api.ts'),
+      projectRoot: root,
+    },
+    authorizerSource: {
+      entry: options.authorizerEntry ?? join(root, 'functions/src/handlers/authorizer.ts'),
       projectRoot: root,
     },
     webhookSource: {

@@ -20,6 +20,8 @@ export interface EditServiceStackProps extends StackProps {
   readonly settings: ResolvedSettings;
   /** The API Lambda's entry. */
   readonly apiSource: LambdaSource;
+  /** The REST API's Lambda authorizer (bearer keys → usage plans). */
+  readonly authorizerSource: LambdaSource;
   /** The webhook delivery Lambda's entry. */
   readonly webhookSource: LambdaSource;
   /** The batch task Lambda's entry. */
@@ -89,6 +91,7 @@ export class EditServiceStack extends Stack {
     });
     this.api = new EditApi(this, 'Api', {
       source: props.apiSource,
+      authorizerSource: props.authorizerSource,
       settings: settings.api,
       images: this.images,
       laneQueues: {
@@ -145,6 +148,11 @@ export class EditServiceStack extends Stack {
     });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.api.url });
+    new CfnOutput(this, 'ApiGatewayStage', {
+      value: this.api.gatewayStage,
+      description:
+        'Set VIBE_API_GATEWAY_STAGE to this (with VIBE_MODE=aws and VIBE_BUCKET) for `npm run keys` to register keys in the usage plans',
+    });
     new CfnOutput(this, 'BucketName', { value: this.images.bucket.bucketName });
     new CfnOutput(this, 'ModelS3Uri', {
       value: this.images.modelUri(settings.model.version),

@@ -13,6 +13,10 @@ export const ENV_NAMES = {
   queueUrlInteractive: ENV.interactiveQueueUrl,
   queueUrlBatch: ENV.batchQueueUrl,
   eventsQueueUrl: ENV.eventsQueueUrl,
+  /** `<restApiId>/<stage>`: the usage plans key administration registers keys in (API Lambda). */
+  apiGatewayStage: ENV.apiGatewayStage,
+  /** `on`/`off`: whether the API serves the playground page. */
+  playground: ENV.playground,
   /** The batch task queue (API and batch task Lambda; docs/batches.md). */
   batchTasksQueueUrl: ENV.batchTasksQueueUrl,
   /** SQS visibility timeout the worker asks for on receive; equals the queue's default. The

@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '#core/errors.ts';
+import { HTTP_ERRORS } from '#functions/api/http-errors.ts';
+import { GATEWAY_ERROR_RESPONSES } from '../lib/constructs/gateway-responses.ts';
 import {
   CONTAINER_HEALTH_CHECK,
   CONTAINER_MODEL_CACHE_DIR,
@@ -411,6 +414,9 @@ describe('EditServiceStack grants', () => {
 
   it('lets the API write jobs and enqueue, but not consume queues or touch models', () => {
     expect(actionsOf('ApiHandlerRole')).toEqual([
+      'apigateway:DELETE',
+      'apigateway:GET',
+      'apigateway:POST',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
       's3:DeleteObject',
@@ -436,6 +442,22 @@ describe('EditServiceStack grants', () => {
       statementsOf('ApiHandlerRole').filter((s) => [s.Action].flat().includes('sqs:SendMessage')),
     );
     expect(sends).toContain('BatchTasksQueue');
+    const gatewayPaths = statementsOf('ApiHandlerRole')
+      .filter((s) => [s.Action].flat().some((action) => String(action).startsWith('apigateway:')))
+      .flatMap((s) => [s.Resource].flat())
+      .map((resource) => JSON.stringify(resource).replace(/^.*::(\/[^"]*)".*$/, '$1'))
+      .sort();
+    // Key registration only: list plans, create a key, add it to a plan, delete a revoked key.
+    expect(gatewayPaths).toEqual(['/apikeys', '/apikeys/*', '/usageplans', '/usageplans/*/keys']);
+  });
+
+  it('lets the authorizer read key records and nothing else', () => {
+    expect(actionsOf('ApiAuthorizerRole')).toEqual([
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:GetObject',
+    ]);
+    expect(objectPrefixesOf('ApiAuthorizerRole', 's3:GetObject')).toEqual(['keys']);
   });
 
   it('lets the batch task Lambda submit and track jobs, but not touch keys, outputs or models', () => {
@@ -547,20 +569,133 @@ describe('EditServiceStack webhook secret', () => {
 });
 
 describe('EditServiceStack API and monitoring', () => {
-  it('requires an API key on every method and limits each key by its usage plan', () => {
-    for (const [, method] of ofType('AWS::ApiGateway::Method')) {
-      expect(method.Properties.ApiKeyRequired).toBe(true);
-    }
-    const tier = settings.api.tiers[0];
-    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
-      Throttle: { RateLimit: tier?.rateLimit, BurstLimit: tier?.burstLimit },
-      Quota: { Limit: tier?.quotaPerDay, Period: 'DAY' },
+  it('checks bearer keys with the authorizer on every /v1 method, which names the usage plan key', () => {
+    const methods = ofType('AWS::ApiGateway::Method');
+    const authorizers = ofType('AWS::ApiGateway::Authorizer');
+    expect(authorizers).toHaveLength(1);
+    const [authorizerId, authorizer] = authorizers[0] ?? ['', { Properties: {} }];
+    expect(authorizer.Properties).toMatchObject({
+      Type: 'REQUEST',
+      IdentitySource: 'method.request.header.Authorization',
+      AuthorizerResultTtlInSeconds: settings.api.authorizerCacheSeconds,
     });
+    const guarded = methods.filter(([, m]) => m.Properties.AuthorizationType === 'CUSTOM');
+    const open = methods.filter(([, m]) => m.Properties.AuthorizationType === 'NONE');
+    expect(guarded.length + open.length).toBe(methods.length);
+    for (const [, method] of guarded) {
+      expect(method.Properties.ApiKeyRequired).toBe(true);
+      expect(method.Properties.AuthorizerId).toEqual({ Ref: authorizerId });
+    }
+    const pathOf = (resourceRef: unknown) => {
+      const id = (resourceRef as { Ref?: string }).Ref ?? '';
+      return String(template.toJSON().Resources[id]?.Properties?.PathPart);
+    };
+    expect(guarded.map(([, m]) => pathOf(m.Properties.ResourceId))).toEqual(['{proxy+}']);
+    expect(open.map(([, m]) => [m.Properties.HttpMethod, pathOf(m.Properties.ResourceId)])).toEqual(
+      [
+        ['GET', 'healthz'],
+        ['GET', 'openapi.json'],
+      ],
+    );
+    for (const [, method] of open) expect(method.Properties.ApiKeyRequired).toBe(false);
+    template.hasResourceProperties('AWS::ApiGateway::RestApi', { ApiKeySourceType: 'AUTHORIZER' });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          VIBE_API_GATEWAY_STAGE: {
+            'Fn::Join': ['', [{ Ref: Match.stringLikeRegexp('^Api[0-9A-F]{8}$') }, '/prod']],
+          },
+          VIBE_PLAYGROUND: 'off',
+        }),
+      },
+    });
+  });
+
+  it('limits each key by its usage plan, and the stage limits all keys together', () => {
+    const [standard, unmetered] = settings.api.tiers;
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: standard?.name,
+      Throttle: { RateLimit: standard?.rateLimit, BurstLimit: standard?.burstLimit },
+      Quota: { Limit: standard?.quotaPerDay, Period: 'DAY' },
+    });
+    template.hasResourceProperties('AWS::ApiGateway::UsagePlan', {
+      UsagePlanName: unmetered?.name,
+      Throttle: Match.absent(),
+      Quota: Match.absent(),
+    });
+    // No API keys in the template: keys are made by key administration, never by the stack.
+    template.resourceCountIs('AWS::ApiGateway::ApiKey', 0);
     template.hasResourceProperties('AWS::ApiGateway::Stage', {
       AccessLogSetting: Match.objectLike({ Format: Match.stringLikeRegexp('apiKeyId') }),
       MethodSettings: [Match.objectLike({ ThrottlingRateLimit: settings.api.rateLimit })],
     });
     template.allResourcesProperties('AWS::Lambda::Function', { Runtime: 'nodejs22.x' });
+  });
+
+  it('answers gateway errors in the API error body, with the status the API gives each code', () => {
+    const responses = ofType('AWS::ApiGateway::GatewayResponse');
+    expect(responses.map(([, r]) => r.Properties.ResponseType).sort()).toEqual(
+      GATEWAY_ERROR_RESPONSES.map((r) => r.type.responseType).sort(),
+    );
+    type GatewayResponseProps = {
+      StatusCode: string;
+      ResponseTemplates: Record<string, string>;
+      ResponseParameters: Record<string, string>;
+    };
+    const propsOf = (r: Resource) => r.Properties as unknown as GatewayResponseProps;
+    for (const [, resource] of responses) {
+      const response = { Properties: propsOf(resource) };
+      const template = String(response.Properties.ResponseTemplates['application/json']);
+      // What API Gateway pastes in: the authorizer's escaped message, a reason, a request id.
+      const filled = template
+        .replaceAll('$context.authorizer.message', 'key 0123456789abcdef (\\"ci\\") was revoked')
+        .replaceAll('$context.authorizer.reason', 'revoked')
+        .replaceAll('$context.requestId', 'c0ffee-1');
+      const body = JSON.parse(filled) as { error: { code: ErrorCode; requestId: string } };
+      expect(body.error.requestId).toBe('c0ffee-1');
+      expect(Number(response.Properties.StatusCode), body.error.code).toBe(
+        HTTP_ERRORS[body.error.code].status,
+      );
+      expect(response.Properties.ResponseParameters['gatewayresponse.header.Content-Type']).toBe(
+        "'application/json'",
+      );
+    }
+    const byType = (type: string) => {
+      const found = responses.find(([, r]) => r.Properties.ResponseType === type);
+      return found === undefined ? undefined : propsOf(found[1]);
+    };
+    expect(byType('ACCESS_DENIED')?.StatusCode).toBe('401');
+    expect(byType('THROTTLED')?.ResponseParameters['gatewayresponse.header.Retry-After']).toBe(
+      "'1'",
+    );
+    expect(byType('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+  });
+
+  it('serves the playground when asked, and lets it upload to the bucket from the API origin', () => {
+    const custom = buildTestApp({
+      context: {
+        'vibe.api.playground': 'true',
+        'vibe.storage.corsAllowedOrigins': '["https://app.example.com"]',
+      },
+    }).template();
+    const paths = Object.values(custom.toJSON().Resources as Record<string, Resource>)
+      .filter((r) => r.Type === 'AWS::ApiGateway::Resource')
+      .map((r) => r.Properties.PathPart);
+    expect(paths).toContain('playground');
+    custom.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ VIBE_PLAYGROUND: 'on' }) },
+    });
+    const bucket = Object.values(custom.toJSON().Resources as Record<string, Resource>).find(
+      (r) => r.Type === 'AWS::S3::Bucket' && r.Properties.CorsConfiguration !== undefined,
+    );
+    const cors = bucket?.Properties.CorsConfiguration as {
+      CorsRules: { AllowedOrigins: unknown[]; AllowedMethods: string[] }[];
+    };
+    const rules = cors.CorsRules;
+    expect(rules).toHaveLength(2);
+    expect(rules[0]?.AllowedOrigins).toEqual(['https://app.example.com']);
+    expect(JSON.stringify(rules[1]?.AllowedOrigins)).toMatch(/execute-api/);
+    expect(rules[1]?.AllowedMethods).toEqual(['PUT']);
   });
 
   it('alarms on dead letters, oldest message, failure rate, API 5xx and GPU memory', () => {

@@ -1,4 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
@@ -72,13 +74,13 @@ afterAll(async () => {
   if (profile !== undefined) await rm(profile, { recursive: true, force: true });
 });
 
-async function openPlayground(): Promise<Page> {
+async function openPlayground(url = `${service.url}/playground`): Promise<Page> {
   const page = await browser.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console: ${message.text()}`);
   });
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  const response = await page.goto(`${service.url}/playground`);
+  const response = await page.goto(url);
   expect(response?.status()).toBe(200);
   await expect.poll(() => page.textContent('#health')).toContain('API ok');
   // Every state the page shows, in order, so that short ones are not missed between two looks.
@@ -196,5 +198,46 @@ describe('the playground page in chromium', () => {
     expect(error).toMatch(/request id req_/);
     expect(await page.isEnabled('#submit')).toBe(true);
     await page.close();
+  });
+
+  it('calls the API under its own base path, as behind an API Gateway stage URL (/prod)', async () => {
+    const seenPaths: string[] = [];
+    // API Gateway's stage URL: /prod/<path> reaches the API as /<path>.
+    const stage = createServer((request, response) => {
+      seenPaths.push(request.url ?? '');
+      if (!(request.url ?? '').startsWith('/prod/')) {
+        // What API Gateway answers outside any stage.
+        response.writeHead(403, { 'content-type': 'application/json' });
+        response.end('{"message":"Forbidden"}');
+        return;
+      }
+      const target = new URL((request.url ?? '').replace(/^\/prod(?=\/)/, ''), service.url);
+      const upstream = httpRequest(
+        target,
+        { method: request.method, headers: request.headers },
+        (answer) => {
+          response.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(response);
+        },
+      );
+      request.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => stage.listen(0, '127.0.0.1', resolve));
+    const { port } = stage.address() as AddressInfo;
+    try {
+      const page = await openPlayground(`http://127.0.0.1:${port}/prod/playground`);
+      await page.fill('#api-key', `vibe_0123456789abcdef_${'B'.repeat(43)}`);
+      await page.setInputFiles('#image', PHOTO);
+      await page.fill('#instruction', 'make it winter');
+      await page.click('#submit');
+
+      await page.waitForSelector('#state.error');
+      expect(await page.textContent('#error')).toMatch(/^UNAUTHENTICATED: /);
+      expect(seenPaths).toEqual(['/prod/playground', '/prod/healthz', '/prod/v1/edits']);
+      await page.close();
+    } finally {
+      stage.closeAllConnections();
+      await new Promise<void>((resolve) => stage.close(() => resolve()));
+    }
   });
 });

@@ -22,6 +22,12 @@ export const ENV = {
    * Unset: the batch routes answer 404.
    */
   batchTasksQueueUrl: 'VIBE_BATCH_TASKS_QUEUE_URL',
+  /**
+   * AWS mode, API and admin CLI: `<restApiId>/<stage>` of the REST API whose usage plans enforce
+   * each key's rate (docs/keys-and-limits.md). Key creation registers keys there; the API then
+   * leaves the rate limit to API Gateway. Unset: the API process enforces rates itself.
+   */
+  apiGatewayStage: 'VIBE_API_GATEWAY_STAGE',
   /** AWS mode, optional: the region (default: the SDK's resolution, e.g. AWS_REGION). */
   awsRegion: 'VIBE_AWS_REGION',
   /** AWS mode, optional: an S3/SQS emulator endpoint, e.g. `http://127.0.0.1:4566`. */

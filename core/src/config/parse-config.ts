@@ -19,8 +19,15 @@ export interface AwsStorageConfig {
   readonly eventsQueueUrl: string;
   /** The batch task queue (API and batch task Lambda); undefined: batches are off. */
   readonly batchTasksQueueUrl: string | undefined;
+  /** The REST API stage whose usage plans enforce key rates; undefined: the API enforces them. */
+  readonly apiGateway: ApiGatewayStage | undefined;
   readonly region: string | undefined;
   readonly endpoint: string | undefined;
+}
+
+export interface ApiGatewayStage {
+  readonly restApiId: string;
+  readonly stage: string;
 }
 
 /** The whole configuration of a VIBE process (API, worker, local server), frozen. */
@@ -128,6 +135,9 @@ const local = z.object({
 /** `s3://<bucket>/<prefix>/<version>/`: at least the version folder, which names the cache folder. */
 const MODEL_S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([\w.=+-]+\/)*[\w.=+-]+\/?$/;
 
+/** A REST API id (10 lowercase alphanumerics) and a stage name, as API Gateway spells them. */
+const API_GATEWAY_STAGE = /^[a-z0-9]{10}\/[A-Za-z0-9_]{1,128}$/;
+
 const sqsUrl = (name: string) => urlVar(name, ['https', 'http'], 'required');
 
 const aws = z.object({
@@ -136,6 +146,14 @@ const aws = z.object({
   [ENV.batchQueueUrl]: sqsUrl(ENV.batchQueueUrl),
   [ENV.eventsQueueUrl]: sqsUrl(ENV.eventsQueueUrl),
   [ENV.batchTasksQueueUrl]: urlVar(ENV.batchTasksQueueUrl, ['https', 'http'], 'optional'),
+  [ENV.apiGatewayStage]: stringVar(
+    ENV.apiGatewayStage,
+    {
+      expected: '<restApiId>/<stage>, e.g. a1b2c3d4e5/prod',
+      test: (v) => API_GATEWAY_STAGE.test(v),
+    },
+    'optional',
+  ),
   [ENV.modelS3Uri]: stringVar(
     ENV.modelS3Uri,
     {
@@ -208,6 +226,7 @@ export function parseConfig(env: Env): AppConfig {
           },
           eventsQueueUrl: awsPart[ENV.eventsQueueUrl],
           batchTasksQueueUrl: awsPart[ENV.batchTasksQueueUrl],
+          apiGateway: parseApiGatewayStage(awsPart[ENV.apiGatewayStage]),
           region: awsPart[ENV.awsRegion],
           endpoint: awsPart[ENV.awsEndpointUrl],
         }
@@ -254,4 +273,10 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+function parseApiGatewayStage(value: string | undefined): ApiGatewayStage | undefined {
+  if (value === undefined) return undefined;
+  const [restApiId = '', stage = ''] = value.split('/');
+  return { restApiId, stage };
 }

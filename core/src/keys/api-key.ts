@@ -36,6 +36,14 @@ export const apiKeyRecordSchema = z.strictObject({
   revokedAt: isoTimestamp.nullable(),
   limits: keyLimitsSchema,
   admin: z.boolean(),
+  /** Where API Gateway knows the key (AWS with usage plans); absent where no gateway enforces rates. */
+  gateway: z
+    .strictObject({
+      plan: z.string().min(1).max(128),
+      planId: z.string().min(1).max(64),
+      gatewayKeyId: z.string().min(1).max(64),
+    })
+    .optional(),
 });
 export type ApiKeyRecord = z.infer<typeof apiKeyRecordSchema>;
 
@@ -88,6 +96,8 @@ export function keyView(record: ApiKeyRecord) {
     revokedAt: record.revokedAt,
     limits: record.limits,
     admin: record.admin,
+    /** The usage plan that enforces the key's rate at the gateway; null where none does. */
+    plan: record.gateway?.plan ?? null,
   };
 }
 export type ApiKeyView = ReturnType<typeof keyView>;

@@ -1,21 +1,28 @@
 import { parseArgs } from 'node:util';
 import { isAppError, ValidationError } from '#core/errors.ts';
+import type { KeyGateway } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
 import { type CreateKeyInput, createKey, listKeys, revokeKey, showKey } from './keys-command.ts';
 
 export const KEYS_USAGE = `Usage: keys <command> [options]
 
   create --name <name> [--rate <req/s>] [--burst <n>] [--concurrency <n>] [--quota <jobs/day>] [--admin]
+         [--plan <usage plan>]
          Creates a key and prints it once as JSON: { key, token }. A limit of "none" is unlimited;
          a limit left out takes the default (5 req/s, burst 10, concurrency 4, 1000 jobs/day).
+         On AWS (VIBE_API_GATEWAY_STAGE set) API Gateway enforces the rate: the key joins --plan,
+         or the usage plan whose rate and burst equal the requested ones.
   list   Prints every key (never a secret or a hash) as JSON.
   show <id>
   revoke <id>
-         Revokes a key; the API refuses it (401 "revoked") within its key cache time (5 s).
+         Revokes a key; the API refuses it (401 "revoked") within its key cache time (5 s), and
+         on AWS its API Gateway key is removed.
 `;
 
 export interface KeysCliIo {
   readonly store: KeyStore;
+  /** Where API Gateway enforces rates (AWS): keys are registered in its usage plans. */
+  readonly gateway?: KeyGateway | undefined;
   readonly out: (text: string) => void;
   readonly err: (text: string) => void;
   readonly now?: () => Date;
@@ -58,8 +65,9 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promis
         ...optional('jobsPerDay', limitArg('quota', values.quota)),
         ...(values.burst === undefined ? {} : { burst: Number(values.burst) }),
         ...(values.admin === true ? { admin: true } : {}),
+        ...(values.plan === undefined ? {} : { plan: values.plan }),
       };
-      const created = await createKey(io.store, input, now());
+      const created = await createKey(io.store, input, now(), io.gateway);
       io.out(`${JSON.stringify(created, null, 2)}\n`);
       io.err('The token is shown once: store it now. Only its SHA-256 is kept.\n');
       return 0;
@@ -72,7 +80,7 @@ export async function runKeysCli(argv: readonly string[], io: KeysCliIo): Promis
       io.out(`${JSON.stringify(await showKey(io.store, id), null, 2)}\n`);
       return 0;
     }
-    io.out(`${JSON.stringify(await revokeKey(io.store, id, now()), null, 2)}\n`);
+    io.out(`${JSON.stringify(await revokeKey(io.store, id, now(), io.gateway), null, 2)}\n`);
     return 0;
   } catch (error) {
     if (!isAppError(error)) throw error;
@@ -97,6 +105,7 @@ function parse(argv: readonly string[]) {
       concurrency: { type: 'string' },
       quota: { type: 'string' },
       admin: { type: 'boolean' },
+      plan: { type: 'string' },
     },
   });
   const [command, id = ''] = positionals;

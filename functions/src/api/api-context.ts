@@ -74,6 +74,7 @@ export function createApiContext(deps: ApiDeps): ApiContext {
     dependency,
     access: createAccessControl({
       keys: deps.keys,
+      gateway: deps.keyGateway,
       idempotency: deps.idempotency,
       usage: deps.usage,
       jobs: deps.jobs,

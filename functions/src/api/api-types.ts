@@ -1,6 +1,7 @@
 import type { IdempotencyStore } from '#core/idempotency/idempotency-store.ts';
 import type { JobMessage } from '#core/jobs/job-message.ts';
 import type { Lane } from '#core/jobs/job-record.ts';
+import type { KeyGateway } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
 import type { DocumentStore } from '#core/limits/document-store.ts';
 import type { OutboundUrlPolicy } from '#core/net/outbound-url.ts';
@@ -105,6 +106,12 @@ export interface ApiDeps {
    * unless `config.access.auth` is `disabled`; without one, keys are disabled.
    */
   readonly keys?: KeyStore | undefined;
+  /**
+   * The gateway that enforces each key's rate (API Gateway usage plans on AWS): the API then
+   * takes no rate tokens itself, and key administration registers keys there. Unset: the API
+   * enforces rates (per process).
+   */
+  readonly keyGateway?: KeyGateway | undefined;
   /** Idempotency-Key records. @default in memory (one process) over `usage` */
   readonly idempotency?: IdempotencyStore | undefined;
   /** Daily quotas, concurrency slots and lane tickets of keys. @default in memory (one process) */

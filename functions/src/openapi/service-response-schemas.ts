@@ -118,7 +118,13 @@ export const webhookDeliveriesSchema = z
   .meta({ description: 'The webhook delivery log of an edit.' });
 
 export const apiKeySchema = apiKeyRecordSchema
-  .omit({ secretHash: true })
+  .omit({ secretHash: true, gateway: true })
+  .extend({
+    plan: z.string().nullable().meta({
+      description:
+        "The API Gateway usage plan that enforces the key's rate (AWS); null where the API enforces it.",
+    }),
+  })
   .meta({ description: 'An API key as admins see it: never its secret or its hash.' });
 
 export const apiKeyListSchema = z.object({ keys: z.array(apiKeySchema) });

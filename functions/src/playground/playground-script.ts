@@ -8,7 +8,8 @@ export interface PlaygroundSettings {
 
 /**
  * The page's script: plain ES2020 for any current browser, no dependencies. It calls the API on
- * the page's own origin with the pasted key (`Authorization: Bearer`), sends the image as a
+ * the page's own origin, under the page's own base path (an API Gateway stage URL has one), with
+ * the pasted key (`Authorization: Bearer`), sends the image as a
  * multipart part (or through an upload above the inline limit), polls the edit and shows its
  * queue position, its denoising steps, and the before/after. Written without template literals so
  * that it can live in this TypeScript string.
@@ -18,6 +19,8 @@ export function playgroundScript(settings: PlaygroundSettings): string {
 'use strict';
 var SETTINGS = ${JSON.stringify(settings)};
 var TERMINAL = ['succeeded', 'failed', 'canceled', 'expired'];
+// The API's root as this page sees it: '' locally, '/prod' under an API Gateway stage URL.
+var BASE = location.pathname.replace(/[/]playground[/]?$/, '');
 function $(id) { return document.getElementById(id); }
 var keyInput = $('api-key');
 var current = { file: null, jobId: null, timer: null, beforeUrl: null };
@@ -39,7 +42,7 @@ function authHeaders(extra) {
 
 /** Calls the API; rejects with an Error carrying the API's code, message and request id. */
 function api(method, path, body, headers) {
-  return fetch(path, { method: method, headers: authHeaders(headers), body: body }).then(function (res) {
+  return fetch(BASE + path, { method: method, headers: authHeaders(headers), body: body }).then(function (res) {
     return res.text().then(function (text) {
       var data = null;
       try { data = text === '' ? null : JSON.parse(text); } catch (e) { data = null; }
@@ -224,7 +227,7 @@ $('cancel').addEventListener('click', function () {
   api('POST', '/v1/edits/' + encodeURIComponent(current.jobId) + '/cancel').catch(showError);
 });
 
-fetch('/healthz').then(function (res) { return res.json(); }).then(function (h) {
+fetch(BASE + '/healthz').then(function (res) { return res.json(); }).then(function (h) {
   $('health').textContent = 'API ' + h.status + ' · ' + location.host;
 }, function () { $('health').textContent = 'API unreachable'; });
 })();

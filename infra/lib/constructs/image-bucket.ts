@@ -43,11 +43,14 @@ export interface ImageBucketProps {
  */
 export class ImageBucket extends Construct {
   readonly bucket: s3.Bucket;
+  /** The origins the bucket's CORS rule allows for presigned uploads and downloads. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly accessLogs: s3.Bucket;
   readonly modelPrefix: string;
 
   constructor(scope: Construct, id: string, props: ImageBucketProps) {
     super(scope, id);
+    this.corsAllowedOrigins = props.corsAllowedOrigins;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.modelPrefix = props.modelPrefix;
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {

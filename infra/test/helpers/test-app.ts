@@ -26,6 +26,7 @@ export function buildTestApp(
   const result = createEditServiceApp({
     projectRoot: PROJECT_ROOT,
     apiEntry: FIXTURE_HANDLER,
+    authorizerEntry: FIXTURE_HANDLER,
     webhookEntry: FIXTURE_HANDLER,
     batchTasksEntry: FIXTURE_HANDLER,
     nag: false,

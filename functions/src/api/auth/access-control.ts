@@ -4,6 +4,7 @@ import { DocumentIdempotencyStore } from '#core/idempotency/idempotency-store.ts
 import type { Lane } from '#core/jobs/job-record.ts';
 import { isTerminalStatus } from '#core/jobs/job-status.ts';
 import type { ApiKeyRecord } from '#core/keys/api-key.ts';
+import type { KeyGateway } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
 import { releaseSlots, reserveSlots } from '#core/limits/active-jobs.ts';
 import { refundQuota, reserveQuota } from '#core/limits/daily-quota.ts';
@@ -36,11 +37,14 @@ export interface JobReservation {
 export interface AccessControl {
   readonly mode: 'required' | 'disabled';
   readonly keys: KeyStore | undefined;
+  /** Where a gateway enforces key rates (AWS); key administration registers keys there. */
+  readonly gateway: KeyGateway | undefined;
   readonly idempotency: IdempotencyStore;
   /** Quotas, concurrency slots and lane tickets. */
   readonly usage: DocumentStore;
   /**
-   * Identifies the caller and takes a token of its key's rate limit.
+   * Identifies the caller and, unless a gateway enforces rates, takes a token of its key's rate
+   * limit.
    * @throws RequestError `UNAUTHENTICATED` (401, `details.reason`: missing, malformed, unknown,
    *   revoked) or `ACCESS_DENIED` (403: an admin route without an admin key); LimitError
    *   `RATE_LIMITED` (429).
@@ -60,6 +64,8 @@ export interface AccessControl {
 
 export interface AccessControlDeps {
   readonly keys: KeyStore | undefined;
+  /** Set: API Gateway enforces each key's rate for every API process together, so this does not. */
+  readonly gateway: KeyGateway | undefined;
   readonly idempotency: IdempotencyStore | undefined;
   readonly usage: DocumentStore | undefined;
   readonly jobs: JobStore;
@@ -96,6 +102,7 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
   return {
     mode,
     keys: deps.keys,
+    gateway: deps.gateway,
     idempotency,
     usage,
 
@@ -123,7 +130,8 @@ export function createAccessControl(deps: AccessControlDeps): AccessControl {
         );
       }
       const { ratePerSecond, burst } = key.limits;
-      if (ratePerSecond !== null) limiter.take(key.id, { ratePerSecond, burst }, deps.clock.now());
+      if (ratePerSecond !== null && deps.gateway === undefined)
+        limiter.take(key.id, { ratePerSecond, burst }, deps.clock.now());
       return { owner: key.id, key };
     },
 

@@ -67,6 +67,7 @@ export const keyAdminRoutes: readonly {
           keyStore(ctx),
           input as Parameters<typeof createKey>[1],
           new Date(ctx.clock.now()),
+          ctx.access.gateway,
         ),
       );
       return jsonResponse(201, created);
@@ -78,7 +79,7 @@ export const keyAdminRoutes: readonly {
     handler: async (ctx, { params }) =>
       jsonResponse(200, {
         key: await ctx.dependency('key store revoke', () =>
-          revokeKey(keyStore(ctx), params.id ?? '', new Date(ctx.clock.now())),
+          revokeKey(keyStore(ctx), params.id ?? '', new Date(ctx.clock.now()), ctx.access.gateway),
         ),
       }),
   },

@@ -48,6 +48,7 @@ describe('key administration routes', () => {
       revokedAt: null,
       limits: { ratePerSecond: 2, burst: 10, concurrency: null, jobsPerDay: 1000 },
       admin: false,
+      plan: null,
     });
     expect(token).toMatch(new RegExp(`^vibe_${key.id}_`));
     expect(works.status).toBe(404);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { MemoryKeyGateway } from '#core/keys/memory-key-gateway.ts';
 import { call, jsonRequest, useTempRoot } from '../../helpers/api-harness.ts';
 import { as, createKeyedHarness, START, submitAs } from './keyed-harness.ts';
 
@@ -40,6 +41,21 @@ describe('rate limit (token bucket per key)', () => {
     const refused = await call(h.app, as(token, jsonRequest('GET', '/v1/edits/job_1')));
 
     expect(refused.headers['retry-after']).toBe('4');
+  });
+
+  it('takes no tokens where API Gateway enforces rates (its usage plan throttles every process together)', async () => {
+    const gateway = new MemoryKeyGateway([
+      { id: 'p1', name: 'standard', ratePerSecond: 1, burst: 1, quota: null },
+    ]);
+    const h = createKeyedHarness(tempDir(), { wrap: (deps) => ({ ...deps, keyGateway: gateway }) });
+    const { token } = await h.newKey({ ratePerSecond: 1, burst: 1 });
+
+    const answers = [];
+    for (let i = 0; i < 4; i++) {
+      answers.push(await call(h.app, as(token, jsonRequest('GET', '/v1/edits/job_1'))));
+    }
+
+    expect(answers.map((res) => res.status)).toEqual([404, 404, 404, 404]);
   });
 });
 

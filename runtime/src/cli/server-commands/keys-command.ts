@@ -1,9 +1,7 @@
 import { parseArgs } from 'node:util';
 import type { CreateKeyRequest } from '#client/admin-api.ts';
-import { parseConfig } from '#core/config/parse-config.ts';
 import { ValidationError } from '#core/errors.ts';
-import { createLocalAccessStores } from '#core/keys/access-stores.ts';
-import type { KeyStore } from '#core/keys/key-store.ts';
+import { keyAdminFromEnv } from '#functions/admin/key-admin-from-env.ts';
 import { KEYS_USAGE, runKeysCli } from '#functions/admin/keys-cli.ts';
 import { clientFor, SERVER_OPTIONS, SERVER_USAGE, wantsServer } from './server-options.ts';
 
@@ -31,7 +29,7 @@ export async function runVibeKeysCommand(
   },
 ): Promise<number> {
   if (!wantsServer(argv, env)) {
-    return runKeysCli(argv, { store: await keyStoreFromEnv(env), ...io });
+    return runKeysCli(argv, { ...(await keyAdminFromEnv(env)), ...io });
   }
   const { values, positionals } = parseArgs({
     args: [...argv],
@@ -44,6 +42,7 @@ export async function runVibeKeysCommand(
       concurrency: { type: 'string' },
       quota: { type: 'string' },
       admin: { type: 'boolean' },
+      plan: { type: 'string' },
     },
   });
   const admin = clientFor(values, env).admin;
@@ -76,6 +75,7 @@ export async function runVibeKeysCommand(
         ...limit('jobsPerDay', 'quota', values.quota),
         ...(values.burst === undefined ? {} : { burst: Number(values.burst) }),
         ...(values.admin === true ? { admin: true } : {}),
+        ...(values.plan === undefined ? {} : { plan: values.plan }),
       };
       print(await admin.createKey(request));
       io.err('The token is shown once: store it now. Only its SHA-256 is kept.\n');
@@ -105,18 +105,4 @@ function limit<K extends string>(
     );
   }
   return { [key]: number } as { [P in K]?: number };
-}
-
-/** The key store of this environment: the data folder's in local mode, the bucket's on AWS. */
-async function keyStoreFromEnv(env: NodeJS.ProcessEnv): Promise<KeyStore> {
-  const { storage } = parseConfig(env);
-  if (storage.mode === 'local') return createLocalAccessStores(storage.dataDir).keys;
-  // Loaded only in aws mode: the SDK is slow to load and local use never needs it.
-  const { createAwsClients } = await import('#core/aws/aws-clients.ts');
-  const { createS3AccessStores } = await import('#core/aws/s3-access-stores.ts');
-  const { s3 } = createAwsClients({
-    ...(storage.region === undefined ? {} : { region: storage.region }),
-    ...(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint }),
-  });
-  return createS3AccessStores({ client: s3, bucket: storage.bucket }).keys;
 }
