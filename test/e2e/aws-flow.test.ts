@@ -102,7 +102,7 @@ describe('the job flow on S3 and SQS (fauxqs)', () => {
         VIBE_BUNDLE_DIR: bundleDir,
         VIBE_LANES: 'interactive',
         VIBE_LEASE_SECONDS: '10',
-        // API Gateway's usage plans check the key here; the gateway's key id owns the jobs.
+        // Keys are not the subject here (aws-gateway-keys.test.ts covers them): the gateway's key id owns the jobs.
         VIBE_AUTH: 'disabled',
       };
       api = lambdaApi(env);

@@ -66,6 +66,21 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(config.worker.lanes)).toBe(true);
   });
 
+  it('reads the REST API stage whose usage plans enforce key rates, and refuses other shapes', () => {
+    const config = parseConfig({ ...awsEnv, [ENV.apiGatewayStage]: 'a1b2c3d4e5/prod' });
+    const problems = problemsOf({ ...awsEnv, [ENV.apiGatewayStage]: 'https://a1b2c3d4e5/prod' });
+
+    expect(config.storage).toMatchObject({
+      apiGateway: { restApiId: 'a1b2c3d4e5', stage: 'prod' },
+    });
+    expect(parseConfig(awsEnv).storage).toMatchObject({ apiGateway: undefined });
+    expect(problems).toEqual([
+      expect.stringMatching(
+        /^Expected VIBE_API_GATEWAY_STAGE to be <restApiId>\/<stage>, e\.g\. a1b2c3d4e5\/prod but received/,
+      ),
+    ]);
+  });
+
   it('reports every missing AWS variable at once, naming each', () => {
     const problems = problemsOf({ [ENV.mode]: 'aws' });
 
