@@ -3,7 +3,15 @@ import { ConfigError } from '../errors.ts';
 import { LANES, type Lane } from '../jobs/job-record.ts';
 import { ENV } from './env-names.ts';
 import { choiceListVar, choiceVar, integerVar, stringVar, urlVar } from './env-vars.ts';
-import { SHARED_AWS_VARS, webhookSecretVar } from './shared-vars.ts';
+import {
+  type ApiGatewayStage,
+  apiGatewayStageVar,
+  parseApiGatewayStage,
+  SHARED_AWS_VARS,
+  webhookSecretVar,
+} from './shared-vars.ts';
+
+export type { ApiGatewayStage };
 
 export type Mode = 'local' | 'aws';
 
@@ -23,11 +31,6 @@ export interface AwsStorageConfig {
   readonly apiGateway: ApiGatewayStage | undefined;
   readonly region: string | undefined;
   readonly endpoint: string | undefined;
-}
-
-export interface ApiGatewayStage {
-  readonly restApiId: string;
-  readonly stage: string;
 }
 
 /** The whole configuration of a VIBE process (API, worker, local server), frozen. */
@@ -135,9 +138,6 @@ const local = z.object({
 /** `s3://<bucket>/<prefix>/<version>/`: at least the version folder, which names the cache folder. */
 const MODEL_S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/([\w.=+-]+\/)*[\w.=+-]+\/?$/;
 
-/** A REST API id (10 lowercase alphanumerics) and a stage name, as API Gateway spells them. */
-const API_GATEWAY_STAGE = /^[a-z0-9]{10}\/[A-Za-z0-9_]{1,128}$/;
-
 const sqsUrl = (name: string) => urlVar(name, ['https', 'http'], 'required');
 
 const aws = z.object({
@@ -146,14 +146,7 @@ const aws = z.object({
   [ENV.batchQueueUrl]: sqsUrl(ENV.batchQueueUrl),
   [ENV.eventsQueueUrl]: sqsUrl(ENV.eventsQueueUrl),
   [ENV.batchTasksQueueUrl]: urlVar(ENV.batchTasksQueueUrl, ['https', 'http'], 'optional'),
-  [ENV.apiGatewayStage]: stringVar(
-    ENV.apiGatewayStage,
-    {
-      expected: '<restApiId>/<stage>, e.g. a1b2c3d4e5/prod',
-      test: (v) => API_GATEWAY_STAGE.test(v),
-    },
-    'optional',
-  ),
+  [ENV.apiGatewayStage]: apiGatewayStageVar,
   [ENV.modelS3Uri]: stringVar(
     ENV.modelS3Uri,
     {
@@ -273,10 +266,4 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
-}
-
-function parseApiGatewayStage(value: string | undefined): ApiGatewayStage | undefined {
-  if (value === undefined) return undefined;
-  const [restApiId = '', stage = ''] = value.split('/');
-  return { restApiId, stage };
 }

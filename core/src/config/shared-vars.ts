@@ -33,3 +33,28 @@ export const webhookSecretVar = stringVar(
   },
   'optional',
 );
+
+/** A REST API id (10 lowercase alphanumerics) and a stage name, as API Gateway spells them. */
+const API_GATEWAY_STAGE = /^[a-z0-9]{10}\/[A-Za-z0-9_]{1,128}$/;
+
+/** The API Lambda and the keys CLI: where the usage plans are (docs/keys-and-limits.md). */
+export const apiGatewayStageVar = stringVar(
+  ENV.apiGatewayStage,
+  {
+    expected: '<restApiId>/<stage>, e.g. a1b2c3d4e5/prod',
+    test: (v) => API_GATEWAY_STAGE.test(v),
+  },
+  'optional',
+);
+
+export interface ApiGatewayStage {
+  readonly restApiId: string;
+  readonly stage: string;
+}
+
+/** A value apiGatewayStageVar accepted, split; undefined stays undefined. */
+export function parseApiGatewayStage(value: string | undefined): ApiGatewayStage | undefined {
+  if (value === undefined) return undefined;
+  const [restApiId = '', stage = ''] = value.split('/');
+  return { restApiId, stage };
+}

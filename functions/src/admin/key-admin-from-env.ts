@@ -1,4 +1,12 @@
-import { parseConfig } from '#core/config/parse-config.ts';
+import { z } from 'zod';
+import { ENV } from '#core/config/env-names.ts';
+import { choiceVar, stringVar } from '#core/config/env-vars.ts';
+import {
+  apiGatewayStageVar,
+  parseApiGatewayStage,
+  SHARED_AWS_VARS,
+} from '#core/config/shared-vars.ts';
+import { ConfigError } from '#core/errors.ts';
 import { createLocalAccessStores } from '#core/keys/access-stores.ts';
 import type { KeyGateway } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
@@ -9,35 +17,64 @@ export interface KeyAdminTarget {
   readonly gateway: KeyGateway | undefined;
 }
 
+const modeVar = choiceVar(ENV.mode, ['local', 'aws'] as const, { default: 'local' });
+const local = z.object({
+  [ENV.dataDir]: stringVar(
+    ENV.dataDir,
+    { expected: 'a folder path', test: () => true },
+    'optional',
+  ),
+});
+// Only what key administration reads: an admin's machine need not know the queues.
+const aws = z.object({ ...SHARED_AWS_VARS, [ENV.apiGatewayStage]: apiGatewayStageVar });
+
 /**
- * The key store and gateway of this environment: the data folder's store in local mode; the
+ * The key store and gateway of this environment: `<VIBE_DATA_DIR>/access/` in local mode; the
  * bucket's `keys/` on AWS, with the REST API's usage plans when VIBE_API_GATEWAY_STAGE names them
- * (the stack prints it as an output), so that keys made from an admin's machine are registered
- * at the gateway like keys made through the admin routes.
+ * (the stack prints it as the output ApiGatewayStage), so that keys made from an admin's machine
+ * are registered at the gateway like keys made through the admin routes.
+ * @throws ConfigError listing every missing or invalid variable.
  */
 export async function keyAdminFromEnv(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<KeyAdminTarget> {
-  const { storage } = parseConfig(env);
-  if (storage.mode === 'local') {
-    return { store: createLocalAccessStores(storage.dataDir).keys, gateway: undefined };
+  const mode = modeVar.safeParse(env[ENV.mode]);
+  if (!mode.success) throw configError(mode.error.issues);
+  if (mode.data === 'local') {
+    const parsed = local.safeParse(env);
+    if (!parsed.success) throw configError(parsed.error.issues);
+    const dataDir = parsed.data[ENV.dataDir] ?? '.vibe-data';
+    return { store: createLocalAccessStores(dataDir).keys, gateway: undefined };
   }
+  const parsed = aws.safeParse(env);
+  if (!parsed.success) throw configError(parsed.error.issues);
+  const region = parsed.data[ENV.awsRegion];
+  const endpoint = parsed.data[ENV.awsEndpointUrl];
   // Loaded only in aws mode: the SDK is slow to load and local use never needs it.
   const { createAwsClients } = await import('#core/aws/aws-clients.ts');
   const { createS3AccessStores } = await import('#core/aws/s3-access-stores.ts');
   const clientConfig = {
-    ...(storage.region === undefined ? {} : { region: storage.region }),
-    ...(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint }),
+    ...(region === undefined ? {} : { region }),
+    ...(endpoint === undefined ? {} : { endpoint }),
   };
   const { s3 } = createAwsClients(clientConfig);
-  const store = createS3AccessStores({ client: s3, bucket: storage.bucket }).keys;
-  if (storage.apiGateway === undefined) return { store, gateway: undefined };
+  const store = createS3AccessStores({ client: s3, bucket: parsed.data[ENV.bucket] }).keys;
+  const stage = parseApiGatewayStage(parsed.data[ENV.apiGatewayStage]);
+  if (stage === undefined) return { store, gateway: undefined };
   const { createApiGatewayClient } = await import('#core/aws/api-gateway-client.ts');
   const { ApiGatewayKeyGateway } = await import('#core/aws/api-gateway-key-gateway.ts');
   const gateway = new ApiGatewayKeyGateway({
     client: createApiGatewayClient(clientConfig),
-    restApiId: storage.apiGateway.restApiId,
-    stage: storage.apiGateway.stage,
+    restApiId: stage.restApiId,
+    stage: stage.stage,
   });
   return { store, gateway };
+}
+
+function configError(issues: readonly { readonly message: string }[]): ConfigError {
+  const messages = issues.map((issue) => issue.message);
+  return new ConfigError(
+    `Invalid key administration configuration (${messages.length} ${messages.length === 1 ? 'problem' : 'problems'}):\n- ${messages.join('\n- ')}`,
+    { details: { issues: messages } },
+  );
 }
