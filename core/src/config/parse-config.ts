@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.ts';
 import { LANES, type Lane } from '../jobs/job-record.ts';
 import { ENV } from './env-names.ts';
 import { choiceListVar, choiceVar, integerVar, stringVar, urlVar } from './env-vars.ts';
+import { invalidConfiguration } from './invalid-configuration.ts';
 import {
   type ApiGatewayStage,
   apiGatewayStageVar,
@@ -202,10 +202,7 @@ export function parseConfig(env: Env): AppConfig {
     }
   }
   if (base === undefined || issues.length > 0 || (localPart ?? awsPart) === undefined) {
-    throw new ConfigError(
-      `Invalid configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
-      { details: { issues } },
-    );
+    throw invalidConfiguration('configuration', issues);
   }
 
   const storage: LocalStorageConfig | AwsStorageConfig =

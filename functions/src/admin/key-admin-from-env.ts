@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
 import { choiceVar, stringVar } from '#core/config/env-vars.ts';
+import { invalidConfiguration } from '#core/config/invalid-configuration.ts';
 import {
   apiGatewayStageVar,
   parseApiGatewayStage,
   SHARED_AWS_VARS,
 } from '#core/config/shared-vars.ts';
-import { ConfigError } from '#core/errors.ts';
 import { createLocalAccessStores } from '#core/keys/access-stores.ts';
 import type { KeyGateway } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
@@ -71,10 +71,9 @@ export async function keyAdminFromEnv(
   return { store, gateway };
 }
 
-function configError(issues: readonly { readonly message: string }[]): ConfigError {
-  const messages = issues.map((issue) => issue.message);
-  return new ConfigError(
-    `Invalid key administration configuration (${messages.length} ${messages.length === 1 ? 'problem' : 'problems'}):\n- ${messages.join('\n- ')}`,
-    { details: { issues: messages } },
+function configError(issues: readonly { readonly message: string }[]) {
+  return invalidConfiguration(
+    'key administration configuration',
+    issues.map((issue) => issue.message),
   );
 }

@@ -8,8 +8,8 @@ import { createAwsClients } from '#core/aws/aws-clients.ts';
 import { createS3AccessStores } from '#core/aws/s3-access-stores.ts';
 import { ENV } from '#core/config/env-names.ts';
 import { choiceVar } from '#core/config/env-vars.ts';
+import { invalidConfiguration } from '#core/config/invalid-configuration.ts';
 import { SHARED_AWS_VARS } from '#core/config/shared-vars.ts';
-import { ConfigError } from '#core/errors.ts';
 import { systemClock } from '../api/api-context.ts';
 import { DEFAULT_ACCESS_CONFIG } from '../api/auth/access-config.ts';
 import { createGatewayAuthorizer, type GatewayAuthorizer } from '../api/auth/gateway-authorizer.ts';
@@ -37,10 +37,9 @@ export function createAuthorizerHandler(
 function build(env: Readonly<Record<string, string | undefined>>): GatewayAuthorizer {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const issues = result.error.issues.map((issue) => issue.message);
-    throw new ConfigError(
-      `Invalid authorizer configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
-      { details: { issues } },
+    throw invalidConfiguration(
+      'authorizer configuration',
+      result.error.issues.map((issue) => issue.message),
     );
   }
   const region = result.data[ENV.awsRegion];

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
 import { choiceVar, urlVar } from '#core/config/env-vars.ts';
+import { invalidConfiguration } from '#core/config/invalid-configuration.ts';
 import { SHARED_AWS_VARS, webhookSecretVar } from '#core/config/shared-vars.ts';
-import { ConfigError } from '#core/errors.ts';
 
 /**
  * The webhook Lambda's configuration. The stack sets fewer variables on it than on the API (no
@@ -43,10 +43,7 @@ export function parseDeliveryConfig(
     }
   }
   if (!result.success || issues.length > 0) {
-    throw new ConfigError(
-      `Invalid webhook delivery configuration (${issues.length} ${issues.length === 1 ? 'problem' : 'problems'}):\n- ${issues.join('\n- ')}`,
-      { details: { issues } },
-    );
+    throw invalidConfiguration('webhook delivery configuration', issues);
   }
   const data = result.data;
   return {
