@@ -669,6 +669,13 @@ describe('EditServiceStack API and monitoring', () => {
       "'1'",
     );
     expect(byType('MISSING_AUTHENTICATION_TOKEN')?.StatusCode).toBe('404');
+    // Every 429 and 503 says when to come back.
+    for (const [, resource] of responses) {
+      const props = propsOf(resource);
+      if (props.StatusCode === '429' || props.StatusCode === '503') {
+        expect(props.ResponseParameters['gatewayresponse.header.Retry-After']).toMatch(/^'\d+'$/);
+      }
+    }
   });
 
   it('serves the playground when asked, and lets it upload to the bucket from the API origin', () => {

@@ -72,6 +72,8 @@ export const GATEWAY_ERROR_RESPONSES: readonly GatewayErrorResponse[] = [
     message:
       "Expected requests within the daily request quota of this key's usage plan but it is used up; it resets at 00:00 UTC",
     details: '"scope":"requests"',
+    // Gateway responses carry static headers only: an hour is a poll hint, not the reset time.
+    headers: { 'Retry-After': "'3600'" },
   },
   {
     type: apigw.ResponseType.AUTHORIZER_FAILURE,
