@@ -124,7 +124,7 @@ async function hostOverhead(): Promise<void> {
       `encoding a photo-like ${size}² output instead: ${await encoderTimes(image, size)}\n`,
     );
   }
-  await resources.sessions.release();
+  await resources.release();
 }
 
 /**

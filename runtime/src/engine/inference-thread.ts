@@ -53,7 +53,7 @@ async function main(init: ThreadInit): Promise<void> {
     }
     if (message.type === 'close') {
       queue = queue.then(async () => {
-        await resources.sessions.release();
+        await resources.release();
         port.close();
       });
       return;

@@ -4,7 +4,8 @@ import { GraphSessions } from '#runtime/onnx/graph-sessions.ts';
 import type { PipelineResources } from '#runtime/pipeline/pipeline-types.ts';
 import { ScratchBuffers } from '#runtime/pipeline/scratch-buffers.ts';
 import { constantInPrecision } from '#runtime/pipeline/tensor-io.ts';
-import { loadQwenTokenizer } from '#runtime/pipeline/text/qwen-tokenizer.ts';
+import { loadQwenTokenizer, type QwenTokenizer } from '#runtime/pipeline/text/qwen-tokenizer.ts';
+import { startTokenizerThread, type ThreadedTokenizer } from './tokenizer-thread.ts';
 
 export interface EngineOptions {
   /** Folder of the model bundle (manifest.json and the files it lists). */
@@ -14,10 +15,17 @@ export interface EngineOptions {
   readonly verifyChecksums?: boolean;
   /** Threads per CPU operator; 0 lets ORT choose. @default 0 */
   readonly intraOpThreads?: number;
+  /**
+   * Keep the tokenizer in its own thread (tokenizer-thread.ts), out of the heap that the image
+   * buffers churn. `false` loads it in this thread (cheaper to start, slower per job). @default true
+   */
+  readonly tokenizerThread?: boolean;
 }
 
 export interface LoadedResources extends PipelineResources {
   readonly sessions: GraphSessions;
+  /** Releases the sessions and ends the tokenizer thread. */
+  release(): Promise<void>;
   /** Milliseconds to verify the bundle, load the tokenizer and create the sessions. */
   readonly loadMs: number;
 }
@@ -32,14 +40,22 @@ export async function loadPipelineResources(options: EngineOptions): Promise<Loa
     verifyChecksums: options.verifyChecksums ?? true,
   });
   const [tokenizer, metaQueries, hidNull] = await Promise.all([
-    loadQwenTokenizer(bundle.tokenizerPaths),
+    (options.tokenizerThread ?? true)
+      ? startTokenizerThread(bundle.tokenizerPaths)
+      : loadQwenTokenizer(bundle.tokenizerPaths),
     bundle.readConstant('meta_queries'),
     bundle.readConstant('hid_null'),
   ]);
-  const sessions = await GraphSessions.create(bundle, {
-    provider: options.provider,
-    ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
-  });
+  let sessions: GraphSessions;
+  try {
+    sessions = await GraphSessions.create(bundle, {
+      provider: options.provider,
+      ...(options.intraOpThreads === undefined ? {} : { intraOpThreads: options.intraOpThreads }),
+    });
+  } catch (error) {
+    await closeTokenizer(tokenizer);
+    throw error;
+  }
   return {
     manifest: bundle.manifest,
     precision: bundle.manifest.precision,
@@ -49,6 +65,13 @@ export async function loadPipelineResources(options: EngineOptions): Promise<Loa
     graphs: sessions,
     scratch: new ScratchBuffers(),
     sessions,
+    async release() {
+      await Promise.all([sessions.release(), closeTokenizer(tokenizer)]);
+    },
     loadMs: performance.now() - started,
   };
+}
+
+async function closeTokenizer(tokenizer: QwenTokenizer | ThreadedTokenizer): Promise<void> {
+  if ('close' in tokenizer) await tokenizer.close();
 }

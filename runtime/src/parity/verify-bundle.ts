@@ -81,6 +81,6 @@ export async function verifyBundle(options: VerifyOptions): Promise<VerifyOutcom
     }
     return { results, skipped, pass: results.length > 0 && results.every((r) => r.pass) };
   } finally {
-    await resources.sessions.release();
+    await resources.release();
   }
 }

@@ -45,7 +45,7 @@ async function recordTrace(bundleDir: string): Promise<void> {
       },
     },
   );
-  await resources.sessions.release();
+  await resources.release();
   await Promise.all(writes);
   await writeFile(join(bundleDir, 'parity/input.jpg'), photo);
   await writeFile(join(bundleDir, 'parity/output.png'), result.image);

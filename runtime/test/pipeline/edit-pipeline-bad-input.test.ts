@@ -18,7 +18,7 @@ describe('runEditPipeline refusals', () => {
     photo = await readSamplePhoto();
   });
   afterAll(async () => {
-    await resources.sessions.release();
+    await resources.release();
   });
 
   const refuse = (request: Partial<PipelineRequest>) =>

@@ -51,7 +51,7 @@ describe('runEditPipeline on the tiny float32 bundle', () => {
     photo = await readSamplePhoto();
   });
   afterAll(async () => {
-    await resources.sessions.release();
+    await resources.release();
   });
 
   it('edits a JPEG into a PNG of the input size with the resolved defaults', async () => {
@@ -285,7 +285,7 @@ describe('runEditPipeline on the tiny float16 bundle', () => {
     photo = await readSamplePhoto();
   });
   afterAll(async () => {
-    await Promise.all([fp16.sessions.release(), fp32.sessions.release()]);
+    await Promise.all([fp16.release(), fp32.release()]);
   });
 
   it('feeds float16 tensors as Uint16Array and matches the float32 bundle closely', async () => {
@@ -317,7 +317,7 @@ describe('runEditPipeline on the tiny CFG-distilled bundle', () => {
       expect(result.guidance.mode).toBe('none');
       expect(runs.find((r) => r.graph === 'dit')!.feeds.hidden_states!.dims[0]).toBe(1);
     } finally {
-      await distilled.sessions.release();
+      await distilled.release();
     }
   });
 });
