@@ -15,7 +15,7 @@ weights do not change the arithmetic of these networks (no early exits, no spars
 timings carry over; kernel choices of ONNX Runtime will differ from PyTorch's.
 
 Usage: python3 runtime/bench/gpu/model_compute_standin.py [--sizes 1024 2048] [--steps 20]
-       [--repeats 3] [--json out.json] [--smoke]
+       [--repeats 3] [--dit-batches 3 2 1] [--json out.json] [--smoke]
 """
 
 from __future__ import annotations
@@ -414,7 +414,6 @@ def measure(size: int, args, device: torch.device, models: dict[str, nn.Module])
     rows = slice(prompt, prompt + image_tokens)
     image = torch.randn(1, 3, size, size, device=device, dtype=BF16)
     noisy = torch.randn(3, 64, latent, latent, device=device, dtype=BF16)
-    timesteps = torch.full((3,), 500.0, device=device)
     vit, lm, connector, dit = models["vit"], models["lm"], models["connector"], models["dit"]
     encoder, decoder = models["encoder"], models["decoder"]
 
@@ -424,25 +423,36 @@ def measure(size: int, args, device: torch.device, models: dict[str, nn.Module])
 
     cond = vlm().expand(3, -1, -1).contiguous()
 
-    def denoise():
-        x = noisy
+    def denoise(batch: int):
+        # Batch 3: full guidance (text, image, unconditional); 2: text guidance only; 1: no
+        # guidance or a CFG-distilled bundle.
+        x = noisy[:batch]
+        context = cond[:batch]
+        timesteps = torch.full((batch,), 500.0, device=device)
         for _ in range(args.steps):
-            x = torch.cat([dit(x, cond, timesteps)[:, :32], x[:, 32:]], dim=1)
+            x = torch.cat([dit(x, context, timesteps)[:, :32], x[:, 32:]], dim=1)
         return x
 
     stages = {}
     torch.cuda.reset_peak_memory_stats(device)
     stages["vlm+connector"] = timed(vlm, args.repeats)
     stages["vae encode"] = timed(lambda: encoder(image), args.repeats)
-    stages[f"dit x{args.steps} (batch 3)"] = timed(denoise, args.repeats)
+    for batch in args.dit_batches:
+        stages[f"dit x{args.steps} (batch {batch})"] = timed(lambda b=batch: denoise(b), args.repeats)
     stages["vae decode"] = timed(lambda: decoder(noisy[:1, :32]), args.repeats)
     medians = {name: statistics.median(times) for name, times in stages.items()}
+    # The total counts the first DiT batch listed (3 by default: full guidance).
+    counted = {
+        name: value
+        for name, value in medians.items()
+        if not name.startswith("dit") or name == f"dit x{args.steps} (batch {args.dit_batches[0]})"
+    }
     return {
         "size": size,
         "latent": latent,
         "stages_s": {name: round(value, 4) for name, value in medians.items()},
         "runs_s": {name: [round(t, 4) for t in times] for name, times in stages.items()},
-        "total_s": round(sum(medians.values()), 4),
+        "total_s": round(sum(counted.values()), 4),
         "peak_memory_gib": round(torch.cuda.max_memory_allocated(device) / 2**30, 2),
     }
 
@@ -452,6 +462,9 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1024, 2048])
     parser.add_argument("--steps", type=int, default=20)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--dit-batches", type=int, nargs="+", default=[3], help="guidance batch sizes to time; the first counts in the total"
+    )
     parser.add_argument("--json", type=str, default=None)
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 2 steps: checks the code runs")
     args = parser.parse_args()
