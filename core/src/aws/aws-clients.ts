@@ -3,9 +3,9 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 
 export interface AwsClientsConfig {
   /** Default: the SDK's own resolution (AWS_REGION, profile). */
-  readonly region?: string;
+  readonly region?: string | undefined;
   /** A local S3/SQS emulator such as fauxqs, e.g. `http://127.0.0.1:4566`. Unset in AWS. */
-  readonly endpoint?: string;
+  readonly endpoint?: string | undefined;
   /** Default: the SDK's provider chain. Emulators accept any static pair. */
   readonly credentials?: {
     readonly accessKeyId: string;

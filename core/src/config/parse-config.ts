@@ -6,6 +6,8 @@ import { invalidConfiguration } from './invalid-configuration.ts';
 import {
   type ApiGatewayStage,
   apiGatewayStageVar,
+  DEFAULT_DATA_DIR,
+  dataDirVar,
   parseApiGatewayStage,
   SHARED_AWS_VARS,
   webhookSecretVar,
@@ -120,13 +122,7 @@ const common = z.object({
 });
 
 const local = z.object({
-  [ENV.dataDir]: stringVar(
-    ENV.dataDir,
-    { expected: 'a folder path', test: () => true },
-    {
-      default: '.vibe-data',
-    },
-  ),
+  [ENV.dataDir]: dataDirVar,
   [ENV.urlSigningSecret]: stringVar(
     ENV.urlSigningSecret,
     { expected: 'a secret of at least 32 characters', test: (v) => v.length >= 32 },
@@ -220,7 +216,7 @@ export function parseConfig(env: Env): AppConfig {
           region: awsPart[ENV.awsRegion],
           endpoint: awsPart[ENV.awsEndpointUrl],
         }
-      : { mode: 'local', dataDir: localPart?.[ENV.dataDir] ?? '.vibe-data' };
+      : { mode: 'local', dataDir: localPart?.[ENV.dataDir] ?? DEFAULT_DATA_DIR };
   const host = base[ENV.host];
   const port = base[ENV.port];
   return deepFreeze({

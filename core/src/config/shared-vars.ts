@@ -34,6 +34,16 @@ export const webhookSecretVar = stringVar(
   'optional',
 );
 
+/** Local mode's data folder when VIBE_DATA_DIR is unset. */
+export const DEFAULT_DATA_DIR = '.vibe-data';
+
+/** Local mode: the data folder (the app config and the keys CLI). */
+export const dataDirVar = stringVar(
+  ENV.dataDir,
+  { expected: 'a folder path', test: () => true },
+  { default: DEFAULT_DATA_DIR },
+);
+
 /** A REST API id (10 lowercase alphanumerics) and a stage name, as API Gateway spells them. */
 const API_GATEWAY_STAGE = /^[a-z0-9]{10}\/[A-Za-z0-9_]{1,128}$/;
 

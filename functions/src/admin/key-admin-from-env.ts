@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { ENV } from '#core/config/env-names.ts';
-import { choiceVar, stringVar } from '#core/config/env-vars.ts';
+import { choiceVar } from '#core/config/env-vars.ts';
 import { invalidConfiguration } from '#core/config/invalid-configuration.ts';
 import {
   apiGatewayStageVar,
+  dataDirVar,
   parseApiGatewayStage,
   SHARED_AWS_VARS,
 } from '#core/config/shared-vars.ts';
@@ -18,13 +19,7 @@ export interface KeyAdminTarget {
 }
 
 const modeVar = choiceVar(ENV.mode, ['local', 'aws'] as const, { default: 'local' });
-const local = z.object({
-  [ENV.dataDir]: stringVar(
-    ENV.dataDir,
-    { expected: 'a folder path', test: () => true },
-    'optional',
-  ),
-});
+const local = z.object({ [ENV.dataDir]: dataDirVar });
 // Only what key administration reads: an admin's machine need not know the queues.
 const aws = z.object({ ...SHARED_AWS_VARS, [ENV.apiGatewayStage]: apiGatewayStageVar });
 
@@ -43,8 +38,7 @@ export async function keyAdminFromEnv(
   if (mode.data === 'local') {
     const parsed = local.safeParse(env);
     if (!parsed.success) throw configError(parsed.error.issues);
-    const dataDir = parsed.data[ENV.dataDir] ?? '.vibe-data';
-    return { store: createLocalAccessStores(dataDir).keys, gateway: undefined };
+    return { store: createLocalAccessStores(parsed.data[ENV.dataDir]).keys, gateway: undefined };
   }
   const parsed = aws.safeParse(env);
   if (!parsed.success) throw configError(parsed.error.issues);
@@ -53,10 +47,7 @@ export async function keyAdminFromEnv(
   // Loaded only in aws mode: the SDK is slow to load and local use never needs it.
   const { createAwsClients } = await import('#core/aws/aws-clients.ts');
   const { createS3AccessStores } = await import('#core/aws/s3-access-stores.ts');
-  const clientConfig = {
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined ? {} : { endpoint }),
-  };
+  const clientConfig = { region, endpoint };
   const { s3 } = createAwsClients(clientConfig);
   const store = createS3AccessStores({ client: s3, bucket: parsed.data[ENV.bucket] }).keys;
   const stage = parseApiGatewayStage(parsed.data[ENV.apiGatewayStage]);

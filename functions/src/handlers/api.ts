@@ -35,10 +35,7 @@ export function buildAwsApiDeps(
       `Expected VIBE_MODE=aws for the Lambda entry point but received "${storage.mode}"`,
     );
   }
-  const clientConfig = {
-    ...(storage.region === undefined ? {} : { region: storage.region }),
-    ...(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint }),
-  };
+  const clientConfig = { region: storage.region, endpoint: storage.endpoint };
   const { s3, sqs } = clients ?? createAwsClients(clientConfig);
   const gateway =
     keyGateway ??

@@ -44,10 +44,7 @@ function build(env: Readonly<Record<string, string | undefined>>): GatewayAuthor
   }
   const region = result.data[ENV.awsRegion];
   const endpoint = result.data[ENV.awsEndpointUrl];
-  const { s3 } = createAwsClients({
-    ...(region === undefined ? {} : { region }),
-    ...(endpoint === undefined ? {} : { endpoint }),
-  });
+  const { s3 } = createAwsClients({ region, endpoint });
   return createGatewayAuthorizer({
     keys: createS3AccessStores({ client: s3, bucket: result.data[ENV.bucket] }).keys,
     clock: systemClock,

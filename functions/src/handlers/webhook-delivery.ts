@@ -110,10 +110,7 @@ export async function buildDeliveryDeps(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<WebhookDeliveryHandlerDeps> {
   const config = parseDeliveryConfig(env);
-  const { s3, sqs } = createAwsClients({
-    ...(config.region === undefined ? {} : { region: config.region }),
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-  });
+  const { s3, sqs } = createAwsClients({ region: config.region, endpoint: config.endpoint });
   const secrets =
     config.secret !== undefined
       ? staticSigningSecrets(config.secret)

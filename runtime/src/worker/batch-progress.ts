@@ -70,10 +70,7 @@ export function batchTrackerFor(config: AppConfig, blobs: BlobStore): BatchTrack
       ),
     });
   }
-  const { s3, sqs } = createAwsClients({
-    ...(storage.region === undefined ? {} : { region: storage.region }),
-    ...(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint }),
-  });
+  const { s3, sqs } = createAwsClients({ region: storage.region, endpoint: storage.endpoint });
   return new BatchTracker({
     store: new S3BatchStore({ client: s3, bucket: storage.bucket }),
     blobs,

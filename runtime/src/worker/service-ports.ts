@@ -88,10 +88,7 @@ function localPorts(
 }
 
 function awsPorts(storage: AwsStorageConfig, options: ServicePortsOptions): ServicePorts {
-  const { s3, sqs } = createAwsClients({
-    ...(storage.region === undefined ? {} : { region: storage.region }),
-    ...(storage.endpoint === undefined ? {} : { endpoint: storage.endpoint }),
-  });
+  const { s3, sqs } = createAwsClients({ region: storage.region, endpoint: storage.endpoint });
   const invalid =
     options.onInvalidMessage === undefined ? {} : { onInvalidMessage: options.onInvalidMessage };
   return {

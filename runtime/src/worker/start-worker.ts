@@ -158,12 +158,7 @@ async function downloadBundle(
   }
   const { region, endpoint } = config.storage;
   // The download's own client: its sockets are closed once the bundle is in place.
-  const s3 =
-    options.s3 ??
-    createAwsClients({
-      ...(region === undefined ? {} : { region }),
-      ...(endpoint === undefined ? {} : { endpoint }),
-    }).s3;
+  const s3 = options.s3 ?? createAwsClients({ region, endpoint }).s3;
   try {
     log.info('syncing the model bundle', { bundle: modelS3Uri, cache: modelCacheDir });
     const synced = await syncBundle({

@@ -5,6 +5,12 @@ import type { Clock } from '../api-types.ts';
 export type UnauthenticatedReason = 'missing' | 'malformed' | 'unknown' | 'revoked';
 
 const FORMAT = 'Authorization: Bearer vibe_<16 hex digits>_<43 base64url characters>';
+const BEARER = /^\s*Bearer\s+(\S+)\s*$/i;
+
+/** The token of an `Authorization: Bearer <token>` header, or undefined for any other header. */
+export function bearerTokenOf(header: string | undefined): string | undefined {
+  return BEARER.exec(header ?? '')?.[1];
+}
 
 function unauthenticated(reason: UnauthenticatedReason, message: string, keyId?: string) {
   return new RequestError('UNAUTHENTICATED', message, {
@@ -28,19 +34,19 @@ export async function authenticateBearer(
       `Expected an API key in the header ${FORMAT} but the request has no Authorization header`,
     );
   }
-  const match = /^\s*Bearer\s+(\S+)\s*$/i.exec(header);
-  if (match === null) {
+  const token = bearerTokenOf(header);
+  if (token === undefined) {
     const scheme = header.trim().split(/\s+/)[0] ?? '';
     throw unauthenticated(
       'malformed',
       `Expected the header ${FORMAT} but the Authorization header ${/^bearer$/i.test(scheme) ? 'has no token' : `uses the scheme ${JSON.stringify(scheme.slice(0, 20))}`}`,
     );
   }
-  const parsed = parseApiKeyToken(match[1] ?? '');
+  const parsed = parseApiKeyToken(token);
   if (parsed === undefined) {
     throw unauthenticated(
       'malformed',
-      `Expected a bearer token of the form vibe_<16 hex digits>_<43 base64url characters> but received one of ${match[1]?.length ?? 0} characters that is not`,
+      `Expected a bearer token of the form vibe_<16 hex digits>_<43 base64url characters> but received one of ${token.length} characters that is not`,
     );
   }
   const record = await lookup(parsed.id);

@@ -3,7 +3,7 @@ import { isAppError } from '#core/errors.ts';
 import { usageIdentifierOf } from '#core/keys/key-gateway.ts';
 import type { KeyStore } from '#core/keys/key-store.ts';
 import type { Clock, LogSink } from '../api-types.ts';
-import { authenticateBearer, createKeyCache } from './authenticate.ts';
+import { authenticateBearer, bearerTokenOf, createKeyCache } from './authenticate.ts';
 
 export interface GatewayAuthorizerDeps {
   readonly keys: KeyStore;
@@ -40,7 +40,7 @@ export function createGatewayAuthorizer(deps: GatewayAuthorizerDeps): GatewayAut
         principalId: key.id,
         policyDocument: policy('Allow', resource),
         // A token that reached here matched its stored hash, so it is the key's own token.
-        usageIdentifierKey: usageIdentifierOf(bearerToken(header)),
+        usageIdentifierKey: usageIdentifierOf(bearerTokenOf(header) ?? ''),
         context: { keyId: key.id, admin: key.admin },
       };
     } catch (error) {
@@ -62,10 +62,6 @@ function headerOf(event: APIGatewayRequestAuthorizerEvent, name: string): string
     if (key.toLowerCase() === name && value !== undefined) return value;
   }
   return undefined;
-}
-
-function bearerToken(header: string | undefined): string {
-  return /^\s*Bearer\s+(\S+)\s*$/i.exec(header ?? '')?.[1] ?? '';
 }
 
 /**
